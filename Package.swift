@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "TokenVault",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "TokenVault", targets: ["TokenVault"]),
+        .executable(name: "tokenvault", targets: ["tokenvault"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "TokenVault",
+            dependencies: [
+                "CSodium",
+                "CCurl",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "tokenvault",
+            dependencies: [
+                "TokenVault",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
+            name: "TokenVaultTests",
+            dependencies: [
+                "TokenVault",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            resources: [.copy("Vectors")]
+        ),
+    ]
+)

@@ -1,0 +1,22 @@
+/// Why a vault file's bytes could not be opened. Each case is a different cause and is reported
+/// differently (SECURITY.md, "Errors").
+public enum VaultFormatError: Error, Sendable, Equatable {
+    /// Shorter than the smallest possible vault.
+    case truncated(size: Int)
+    /// The file does not start with the TokenVault magic.
+    case notAVault
+    /// A format version or flag this build does not know.
+    case unsupportedVersion(UInt8)
+    /// Flag bits this build does not know.
+    case unknownFlags(UInt8)
+    /// The box is not a whole number of padding blocks: bytes were cut off or appended.
+    case badLength(size: Int)
+    /// The header names a key that none of the available keys has.
+    case sealedWithOtherKey(KeyID, available: [KeyID])
+    /// The key matches but the box does not verify: the file was changed after sealing.
+    case tampered
+    /// The box verified but its padding is malformed (a writer bug, never an attacker).
+    case badPadding
+    case badPayload(String)
+    case unsupportedPayloadVersion(Int64)
+}

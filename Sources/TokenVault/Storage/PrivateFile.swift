@@ -1,0 +1,84 @@
+import SystemPackage
+
+/// Opening files that must be private to their owner: regular, owned by the current user, no
+/// access for group or others, and (where asked) not reached through a symbolic link.
+enum PrivateFile {
+    static let privateMode: FilePermissions = [.ownerRead, .ownerWrite]
+
+    /// Checks an open file's `fstat`.
+    static func check(_ status: Stat, path: String) throws(VaultError) {
+        guard status.type == .regular else { throw .insecure(path: path, .notRegularFile) }
+        guard status.userID == currentUserID else {
+            throw .insecure(path: path, .ownedByOtherUser(status.userID.rawValue))
+        }
+        guard status.permissions.rawValue & 0o077 == 0 else {
+            throw .insecure(path: path, .accessibleByOthers(status.permissions))
+        }
+    }
+
+    /// Opens `path` read-only and checks it. `followSymlinks` is for keyfiles (secret mounts are
+    /// symbolic links); vaults are never followed.
+    static func openForReading(
+        _ path: FilePath, followSymlinks: Bool, missing: VaultError
+    ) throws(VaultError) -> (FileDescriptor, Stat) {
+        var options: FileDescriptor.OpenOptions = [.closeOnExec]
+        if !followSymlinks { options.insert(.noFollow) }
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, .readOnly, options: options, retryOnInterrupt: true)
+        } catch let error as Errno {
+            switch error {
+            case .noSuchFileOrDirectory: throw missing
+            case .tooManySymbolicLinkLevels: throw .insecure(path: path.string, .symlink)
+            default: throw .io(path: path.string, operation: "open", error)
+            }
+        } catch {
+            throw .io(path: path.string, operation: "open", .ioError)
+        }
+        do {
+            let status = try descriptor.stat()
+            try check(status, path: path.string)
+            return (descriptor, status)
+        } catch let error as VaultError {
+            try? descriptor.close()
+            throw error
+        } catch {
+            try? descriptor.close()
+            throw .io(path: path.string, operation: "stat", (error as? Errno) ?? .ioError)
+        }
+    }
+
+    /// Creates `path` exclusively with mode 0600 (whatever the umask: it can only clear bits) and
+    /// never through a symbolic link.
+    static func createExclusively(_ path: FilePath, access: FileDescriptor.AccessMode = .writeOnly) throws(VaultError) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(
+                path, access, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+                permissions: privateMode, retryOnInterrupt: true
+            )
+        } catch let error as Errno {
+            if error == .fileExists { throw .alreadyExists(path: path.string) }
+            throw .io(path: path.string, operation: "create", error)
+        } catch {
+            throw .io(path: path.string, operation: "create", .ioError)
+        }
+    }
+
+    /// Reads a whole private file into guarded memory (keyfiles, old plaintext token files).
+    static func readSecret(_ path: FilePath, followSymlinks: Bool, limit: Int, missing: VaultError) throws(VaultError) -> Secret {
+        let (descriptor, _) = try openForReading(path, followSymlinks: followSymlinks, missing: missing)
+        defer { try? descriptor.close() }
+        return try readSecret(from: descriptor, path: path.string, limit: limit)
+    }
+
+    static func readSecret(from descriptor: FileDescriptor, path: String, limit: Int) throws(VaultError) -> Secret {
+        let buffer = SecureBuffer(count: limit)
+        do {
+            let count = try descriptor.readAll(into: buffer.bytes)
+            return Secret(buffer: buffer, range: 0..<count)
+        } catch {
+            if error == .fileTooLarge { throw .invalidInput("\(path) is larger than \(limit) bytes") }
+            throw .io(path: path, operation: "read", error)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import SystemPackage
+
+/// What is wrong with a file that must be private to its owner.
+public enum FileProblem: Sendable, Equatable {
+    case symlink
+    case notRegularFile
+    /// Group or others have some access; the mode found.
+    case accessibleByOthers(FilePermissions)
+    /// Owned by another user; the owner's uid.
+    case ownedByOtherUser(UInt32)
+}
+
+/// Failures of the vault, its keys and its files. Every case names the path or profile and the
+/// cause; `hint` gives the command that fixes it. Never carries a secret.
+public enum VaultError: Error, Sendable {
+    case vaultMissing(path: String)
+    case profileMissing(profile: String, path: String)
+    case unreadable(path: String, VaultFormatError)
+    case insecure(path: String, FileProblem)
+    case alreadyExists(path: String)
+    case io(path: String, operation: String, Errno)
+    case busy(path: String, waitedSeconds: Int)
+    case noKey
+    case keyfileMissing(path: String)
+    case malformedKey(source: String, line: Int)
+    case emptyKeySource(source: String)
+    case invalidProfileName(String)
+    case invalidInput(String)
+}
+
+extension VaultError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .vaultMissing(let path):
+            return "OAuth token unavailable: no vault at \(path)"
+        case .profileMissing(let profile, let path):
+            return "OAuth token unavailable: no profile '\(profile)' in \(path)"
+        case .unreadable(let path, let cause):
+            return Self.describe(cause, path: path)
+        case .insecure(let path, let problem):
+            switch problem {
+            case .symlink: return "\(path) is a symbolic link; refusing to follow it"
+            case .notRegularFile: return "\(path) is not a regular file"
+            case .accessibleByOthers(let mode):
+                return "\(path) has mode \(Self.octal(mode)); it must be private to its owner (0600)"
+            case .ownedByOtherUser(let uid): return "\(path) is owned by uid \(uid), not by the current user"
+            }
+        case .alreadyExists(let path):
+            return "\(path) already exists; refusing to overwrite it"
+        case .io(let path, let operation, let errno):
+            return "cannot \(operation) \(path): \(errno)"
+        case .busy(let path, let seconds):
+            return "another tokenvault process has held the writer lock on \(path) for over \(seconds)s"
+        case .noKey:
+            return "no vault key: TOKENVAULT_KEY, TOKENVAULT_KEYFILE and --keyfile are all unset"
+        case .keyfileMissing(let path):
+            return "keyfile \(path) does not exist"
+        case .malformedKey(let source, let line):
+            return "line \(line) of \(source) is not a tokenvault key (expected tokenvault-key-v1:<base64 of 32 bytes>)"
+        case .emptyKeySource(let source):
+            return "\(source) holds no key"
+        case .invalidProfileName(let name):
+            return "'\(name)' is not a valid profile name (1-64 of A-Z a-z 0-9 - _ ., not starting with '.')"
+        case .invalidInput(let reason):
+            return reason
+        }
+    }
+
+    private static func describe(_ cause: VaultFormatError, path: String) -> String {
+        switch cause {
+        case .truncated(let size): return "\(path) is truncated (\(size) bytes)"
+        case .badLength(let size): return "\(path) is damaged: its length (\(size) bytes) was cut or extended"
+        case .notAVault: return "\(path) is not a tokenvault vault"
+        case .unsupportedVersion(let version):
+            return "\(path) has vault format version \(version); this tokenvault reads version \(VaultHeader.version)"
+        case .unknownFlags(let flags):
+            return "\(path) has header flags 0x\(String(flags, radix: 16)) this tokenvault does not know"
+        case .sealedWithOtherKey(let id, let available):
+            let tried = available.map(\.description).joined(separator: ", ")
+            return "\(path) was sealed with a different key (id \(id)); the keys given have id \(tried)"
+        case .tampered:
+            return "\(path) is corrupted or was tampered with: authentication failed with the right key"
+        case .badPadding: return "\(path) opened but its payload padding is malformed"
+        case .badPayload(let reason): return "\(path) opened but its payload is malformed: \(reason)"
+        case .unsupportedPayloadVersion(let version):
+            return "\(path) holds payload version \(version); this tokenvault reads version \(VaultPayload.version)"
+        }
+    }
+
+    static func octal(_ permissions: FilePermissions) -> String {
+        let digits = String(permissions.rawValue & 0o7777, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// The command that fixes it.
+    public var hint: String? {
+        switch self {
+        case .vaultMissing: return "create it with 'tokenvault init', then 'tokenvault import PROFILE …'"
+        case .profileMissing(let profile, _):
+            return "list profiles with 'tokenvault list'; import this one with 'tokenvault import \(profile) …'"
+        case .unreadable(_, let cause):
+            switch cause {
+            case .sealedWithOtherKey:
+                return "use the keyfile the vault was sealed with (TOKENVAULT_KEYFILE or --keyfile); after a key rotation, keep the old key second in the keyfile until every vault is re-sealed"
+            case .unsupportedVersion, .unsupportedPayloadVersion, .unknownFlags:
+                return "upgrade tokenvault, or restore the vault from a backup"
+            default:
+                return "restore the vault from a backup, or start over with 'tokenvault init' and re-import every profile"
+            }
+        case .insecure(let path, let problem):
+            switch problem {
+            case .accessibleByOthers: return "chmod 600 \(path)"
+            case .ownedByOtherUser: return "run as the file's owner, or 'chown \"$(id -u)\" \(path)'"
+            case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
+            }
+        case .alreadyExists: return "choose another path, or remove the file first if you are sure it is not needed"
+        case .io: return "check free space, the folder's permissions and the mount"
+        case .busy(let path, _): return "find the holder with 'fuser \(path).lock' and retry"
+        case .noKey, .keyfileMissing:
+            return "create a key with 'tokenvault keygen --output ~/.config/tokenvault/key' and set TOKENVAULT_KEYFILE to it"
+        case .malformedKey, .emptyKeySource:
+            return "regenerate the key with 'tokenvault keygen --output FILE', or restore the keyfile from its backup"
+        case .invalidProfileName: return "choose a name like 'readonly' or 'admin'"
+        case .invalidInput: return nil
+        }
+    }
+}

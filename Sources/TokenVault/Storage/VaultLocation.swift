@@ -1,0 +1,37 @@
+import SystemPackage
+
+/// Where a vault lives, and the sibling files its writers use.
+///
+/// The path comes from `--vault`, else `TOKENVAULT_PATH`, else
+/// `$XDG_DATA_HOME/tokenvault/tokens.vault` (`~/.local/share/tokenvault/tokens.vault`).
+public struct VaultLocation: Sendable, Equatable {
+    public let path: FilePath
+
+    public init(path: FilePath) {
+        self.path = path
+    }
+
+    public static func resolve(explicit: String?, environment: [String: String]) -> VaultLocation {
+        if let explicit, !explicit.isEmpty { return VaultLocation(path: FilePath(explicit)) }
+        if let configured = environment["TOKENVAULT_PATH"], !configured.isEmpty {
+            return VaultLocation(path: FilePath(configured))
+        }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? FilePath($0) : nil }
+            ?? FilePath(environment["HOME"] ?? "/").appending(".local/share")
+        return VaultLocation(path: dataHome.appending("tokenvault/tokens.vault"))
+    }
+
+    /// The folder that holds the vault (`.` for a bare file name).
+    public var directory: FilePath {
+        var folder = path
+        return folder.removeLastComponent() && !folder.isEmpty ? folder : FilePath(".")
+    }
+
+    var fileName: String { path.lastComponent?.string ?? path.string }
+
+    /// The writers' lock: a sibling, since `rename` replaces the vault itself.
+    public var lockPath: FilePath { directory.appending(fileName + ".lock") }
+
+    /// Temp files of a writer start with this; a later writer removes strays.
+    var temporaryPrefix: String { "." + fileName + ".tmp-" }
+}

@@ -1,0 +1,206 @@
+import Logging
+import SystemPackage
+
+/// What identifies one version of the vault file on disk. Every write renames a new file into
+/// place, so any write changes the inode and the change time; the generation in the header
+/// tells the rest.
+public struct FileIdentity: Sendable, Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let changeSeconds: Int
+    let changeNanoseconds: Int
+
+    init(_ status: Stat) {
+        device = UInt64(status.deviceID.rawValue)
+        inode = UInt64(status.inode.rawValue)
+        size = status.size
+        changeSeconds = status.st_ctim.tv_sec
+        changeNanoseconds = status.st_ctim.tv_nsec
+    }
+}
+
+/// One opened version of the vault.
+public struct VaultSnapshot: Sendable {
+    public let profiles: [String: TokenProfile]
+    public let generation: UInt64
+    /// The key that sealed it; when it is not the key ring's first key, the vault is re-sealed
+    /// under the first key at its next write.
+    public let sealedWith: KeyID
+    public let sealedWithCurrentKey: Bool
+    public let identity: FileIdentity
+}
+
+/// Reads and writes one vault file.
+///
+/// Readers take no lock: every write is a complete new file renamed over the old one, so a reader
+/// sees the old vault or the new, never a mix. Writers serialize on the sibling lock file, re-read
+/// the vault once they hold it, and write atomically and durably: a temp file in the same folder
+/// (`O_CREAT|O_EXCL|O_NOFOLLOW`, 0600), write, fsync, rename over the vault, fsync the folder.
+public struct VaultStore: Sendable {
+    public let location: VaultLocation
+    public let keys: KeyRing
+    let logger: Logger
+    /// How long a writer waits for the lock before giving up with `VaultError.busy`.
+    public var lockTimeout: Double = 60
+
+    public init(location: VaultLocation, keys: KeyRing, logger: Logger = Logger(label: "tokenvault")) {
+        self.location = location
+        self.keys = keys
+        self.logger = logger
+    }
+
+    var pathString: String { location.path.string }
+
+    // MARK: Reading
+
+    public func read() throws(VaultError) -> VaultSnapshot {
+        let (descriptor, status) = try PrivateFile.openForReading(
+            location.path, followSymlinks: false, missing: .vaultMissing(path: pathString)
+        )
+        defer { try? descriptor.close() }
+        let file = try readCiphertext(descriptor, expectedSize: Int(status.size))
+        return try open(file, identity: FileIdentity(status))
+    }
+
+    /// The identity of the file at the vault's path now, without reading it (`stat`, not
+    /// following a symbolic link). `nil` when there is no file.
+    public func currentIdentity() -> FileIdentity? {
+        (try? location.path.stat(followTargetSymlink: false)).map(FileIdentity.init)
+    }
+
+    private func readCiphertext(_ descriptor: FileDescriptor, expectedSize: Int) throws(VaultError) -> [UInt8] {
+        // One spare byte notices a file that grew between fstat and read.
+        var file = [UInt8](repeating: 0, count: expectedSize + 1)
+        let count: Int
+        do {
+            count = try file.withUnsafeMutableBytes { try descriptor.readAll(into: $0) }
+        } catch Errno.fileTooLarge {
+            throw .unreadable(path: pathString, .badLength(size: expectedSize))
+        } catch {
+            throw .io(path: pathString, operation: "read", error as? Errno ?? .ioError)
+        }
+        file.removeSubrange(count...)
+        return file
+    }
+
+    private func open(_ file: [UInt8], identity: FileIdentity) throws(VaultError) -> VaultSnapshot {
+        do throws(VaultFormatError) {
+            let opened = try Self.openBytes(file, keys: keys)
+            let profiles = try VaultPayload.decode(opened.plaintext)
+            return VaultSnapshot(
+                profiles: profiles, generation: opened.header.generation, sealedWith: opened.key.id,
+                sealedWithCurrentKey: opened.key.id == keys.sealingKey.id, identity: identity
+            )
+        } catch {
+            throw .unreadable(path: pathString, error)
+        }
+    }
+
+    private static func openBytes(_ file: [UInt8], keys: KeyRing) throws(VaultFormatError) -> VaultCodec.Opened {
+        var result: Result<VaultCodec.Opened, VaultFormatError>!
+        file.withUnsafeBytes { bytes in
+            result = Result { () throws(VaultFormatError) in try VaultCodec.open(bytes, keys: keys) }
+        }
+        return try result.get()
+    }
+
+    // MARK: Writing
+
+    /// Creates an empty vault; refuses to replace an existing one.
+    public func create() throws(VaultError) {
+        try ensureDirectory()
+        let lock = try WriterLock(location: location, timeout: lockTimeout)
+        if currentIdentity() != nil { throw .alreadyExists(path: pathString) }
+        try write([:], generation: 1)
+        _ = consume lock
+    }
+
+    /// Runs `change` on the current profiles under the writer lock and seals the result as the
+    /// next generation. `change` sees the vault as it is once the lock is held, so concurrent
+    /// writers never lose each other's updates. Nothing is written when `change` throws.
+    @discardableResult
+    public func update<Result>(
+        _ change: (inout [String: TokenProfile], VaultSnapshot) throws -> Result
+    ) throws -> Result {
+        let lock = try WriterLock(location: location, timeout: lockTimeout)
+        removeStrayTemporaryFiles()
+        let current = try read()
+        var profiles = current.profiles
+        let result = try change(&profiles, current)
+        try write(profiles, generation: current.generation &+ 1)
+        _ = consume lock
+        return result
+    }
+
+    /// Seals and atomically replaces the vault. Callers hold the writer lock.
+    func write(_ profiles: [String: TokenProfile], generation: UInt64) throws(VaultError) {
+        let payload = VaultPayload.encode(profiles)
+        let file = VaultCodec.seal(paddedPayload: payload, key: keys.sealingKey, generation: generation)
+        try replaceAtomically(with: file)
+        logger.debug("sealed vault", metadata: [
+            "path": "\(pathString)", "generation": "\(generation)", "profiles": "\(profiles.count)",
+            "key_id": "\(keys.sealingKey.id)",
+        ])
+    }
+
+    private func replaceAtomically(with bytes: [UInt8]) throws(VaultError) {
+        let suffix = Sodium.randomBytes(count: 6).hexString
+        let temporary = location.directory.appending(location.temporaryPrefix + suffix)
+        let descriptor = try PrivateFile.createExclusively(temporary)
+        var renamed = false
+        defer { if !renamed { try? temporary.unlink() } }
+        do {
+            defer { try? descriptor.close() }
+            try bytes.withUnsafeBytes { try descriptor.writeAll($0) }
+            try descriptor.sync()
+        } catch {
+            throw .io(path: temporary.string, operation: "write", error as? Errno ?? .ioError)
+        }
+        do {
+            try temporary.rename(to: location.path)
+            renamed = true
+        } catch {
+            throw .io(path: pathString, operation: "replace", error)
+        }
+        try syncDirectory()
+    }
+
+    private func syncDirectory() throws(VaultError) {
+        let folder = location.directory
+        do {
+            let descriptor = try FileDescriptor.open(folder, .readOnly, options: [.directory, .closeOnExec])
+            defer { try? descriptor.close() }
+            try descriptor.sync()
+        } catch {
+            throw .io(path: folder.string, operation: "sync folder", (error as? Errno) ?? .ioError)
+        }
+    }
+
+    /// Temp files left by a writer that was killed before its rename. Only called under the lock,
+    /// so no live writer owns any of them.
+    private func removeStrayTemporaryFiles() {
+        guard let names = try? location.directory.directoryEntries() else { return }
+        for name in names where name.hasPrefix(location.temporaryPrefix) {
+            let stray = location.directory.appending(name)
+            if (try? stray.unlink()) != nil {
+                logger.notice("removed a stray temp file of an interrupted write", metadata: ["path": "\(stray)"])
+            }
+        }
+    }
+
+    /// Creates the vault's folder (0700) when it is missing, with its missing parents.
+    private func ensureDirectory() throws(VaultError) {
+        let folder = location.directory
+        if (try? folder.stat()) != nil { return }
+        var parent = folder
+        if parent.removeLastComponent(), !parent.isEmpty, (try? parent.stat()) == nil {
+            try VaultStore(location: VaultLocation(path: folder), keys: keys, logger: logger).ensureDirectory()
+        }
+        do {
+            try folder.makeDirectory(permissions: .ownerReadWriteExecute)
+        } catch {
+            if error != .fileExists { throw .io(path: folder.string, operation: "create folder", error) }
+        }
+    }
+}

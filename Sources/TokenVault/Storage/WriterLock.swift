@@ -1,0 +1,76 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The exclusive writer lock: `flock` on the vault's sibling lock file. Held for as long as the
+/// value lives; released (and the descriptor closed) when it goes away, including when the
+/// process dies.
+struct WriterLock: ~Copyable {
+    private let descriptor: FileDescriptor
+
+    /// Waits up to `timeout` seconds, polling with short sleeps so that an async caller's thread
+    /// is never parked on the kernel for long.
+    init(location: VaultLocation, timeout: Double) throws(VaultError) {
+        let path = location.lockPath
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(
+                path, .readWrite, options: [.create, .noFollow, .closeOnExec],
+                permissions: PrivateFile.privateMode, retryOnInterrupt: true
+            )
+        } catch let error as Errno {
+            if error == .tooManySymbolicLinkLevels { throw .insecure(path: path.string, .symlink) }
+            if error == .noSuchFileOrDirectory { throw .io(path: location.directory.string, operation: "use folder", error) }
+            throw .io(path: path.string, operation: "open lock file", error)
+        } catch {
+            throw .io(path: path.string, operation: "open lock file", .ioError)
+        }
+        do {
+            try PrivateFile.check(try descriptor.stat(), path: path.string)
+            let deadline = MonotonicClock.now + timeout
+            var pause = 0.0005
+            while try !descriptor.tryLockExclusive() {
+                guard MonotonicClock.now < deadline else {
+                    throw VaultError.busy(path: location.path.string, waitedSeconds: Int(timeout))
+                }
+                MonotonicClock.sleep(seconds: pause * (0.5 + Double(Sodium.randomUInt32(below: 1000)) / 1000))
+                pause = min(pause * 2, 0.02)
+            }
+        } catch {
+            try? descriptor.close()
+            if let error = error as? VaultError { throw error }
+            throw .io(path: path.string, operation: "lock", (error as? Errno) ?? .ioError)
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        descriptor.unlock()
+        try? descriptor.close()
+    }
+}
+
+/// Seconds on the monotonic clock, and wall-clock Unix time, without Foundation.
+enum MonotonicClock {
+    static var now: Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    static func sleep(seconds: Double) {
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+}
+
+public enum WallClock {
+    /// The current Unix time in whole seconds.
+    public static var now: UnixTime {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UnixTime(spec.tv_sec)
+    }
+}
