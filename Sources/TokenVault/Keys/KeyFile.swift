@@ -1,0 +1,25 @@
+import SystemPackage
+
+/// Writing keyfiles.
+public enum KeyFile {
+    /// Creates `path` (0600, exclusively, not through a symbolic link) holding `key`, preceded by
+    /// a comment with its id. Refuses to overwrite an existing file.
+    public static func create(at path: FilePath, with key: VaultKey) throws(VaultError) {
+        let descriptor = try PrivateFile.createExclusively(path)
+        var complete = false
+        defer {
+            try? descriptor.close()
+            if !complete { try? path.unlink() }
+        }
+        var text = SecureWriter(capacity: 256)
+        text.append(public: "# tokenvault key id \(key.id)\n")
+        text.append(key.textLine())
+        do {
+            try descriptor.writeAll(text.written)
+            try descriptor.sync()
+        } catch {
+            throw .io(path: path.string, operation: "write", error)
+        }
+        complete = true
+    }
+}

@@ -1,0 +1,36 @@
+/// When an access token counts as due for refresh.
+///
+/// The margin is the smaller of five minutes and a fifth of the token's lifetime: a 15-minute
+/// Cloudflare Access token is refreshed in its last 3 minutes, a 1-hour or 24-hour token in its
+/// last 5. A fifth leaves room for clock skew and a slow token endpoint without refreshing a
+/// short-lived token half-way through its life.
+public enum RefreshPolicy {
+    public static let maximumMargin: Int64 = 300
+
+    /// The margin for a token that was obtained at `issuedAt` and expires at `expiresAt`.
+    public static func margin(issuedAt: UnixTime, expiresAt: UnixTime) -> Int64 {
+        let lifetime = max(0, expiresAt - issuedAt)
+        return min(maximumMargin, lifetime / 5)
+    }
+
+    public enum AccessState: Equatable, Sendable {
+        /// No access token stored.
+        case missing
+        /// No expiry known: used until a resource server answers 401.
+        case unknownExpiry
+        case valid(remaining: Int64)
+        /// Still valid, but inside the refresh margin.
+        case refreshDue(remaining: Int64)
+        case expired(since: Int64)
+    }
+
+    public static func accessState(of profile: TokenProfile, now: UnixTime) -> AccessState {
+        guard profile.accessToken != nil else { return .missing }
+        guard let expiresAt = profile.expiresAt else { return .unknownExpiry }
+        let remaining = expiresAt - now
+        if remaining <= 0 { return .expired(since: -remaining) }
+        let issuedAt = profile.refreshedAt ?? profile.importedAt
+        return remaining <= margin(issuedAt: issuedAt, expiresAt: expiresAt)
+            ? .refreshDue(remaining: remaining) : .valid(remaining: remaining)
+    }
+}

@@ -1,0 +1,94 @@
+import SystemPackage
+
+/// Reading secrets from descriptors and files straight into guarded memory.
+public enum SecretReader {
+    /// Everything up to end of file; fails when there is more than `limit` bytes.
+    public static func readAll(from descriptor: FileDescriptor, name: String, limit: Int = 256 * 1024) throws(VaultError) -> Secret {
+        try PrivateFile.readSecret(from: descriptor, path: name, limit: limit)
+    }
+
+    /// One line, without its newline (`nil` at end of input).
+    public static func readLine(from descriptor: FileDescriptor, limit: Int = 16 * 1024) throws(VaultError) -> Secret? {
+        let buffer = SecureBuffer(count: limit)
+        var count = 0
+        var byte: UInt8 = 0
+        while true {
+            let got: Int
+            do {
+                got = try withUnsafeMutableBytes(of: &byte) { try descriptor.read(into: $0) }
+            } catch {
+                throw .io(path: "the terminal", operation: "read", error as? Errno ?? .ioError)
+            }
+            if got == 0 { return count == 0 ? nil : Secret(buffer: buffer, range: 0..<count) }
+            if byte == UInt8(ascii: "\n") { break }
+            guard count < limit else { throw .invalidInput("input line longer than \(limit) bytes") }
+            buffer.base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+            count += 1
+        }
+        byte = 0
+        return Secret(buffer: buffer, range: 0..<count).trimmingWhitespace()
+    }
+
+    /// A private file's contents (0600 or stricter, owned by the current user): keyfiles,
+    /// client-secret files.
+    public static func readPrivateFile(_ path: FilePath, limit: Int = 64 * 1024) throws(VaultError) -> Secret {
+        try PrivateFile.readSecret(
+            path, followSymlinks: true, limit: limit,
+            missing: .io(path: path.string, operation: "open", .noSuchFileOrDirectory)
+        )
+    }
+
+    /// A file that should have been private but may not be (the old plaintext token files).
+    /// Returns its contents and the mode it had, so the caller can warn when others could read it.
+    public static func readLegacyFile(_ path: FilePath, limit: Int = 256 * 1024) throws(VaultError) -> (Secret, FilePermissions) {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.noFollow, .closeOnExec])
+        } catch Errno.tooManySymbolicLinkLevels {
+            throw .insecure(path: path.string, .symlink)
+        } catch {
+            throw .io(path: path.string, operation: "open", error as? Errno ?? .ioError)
+        }
+        defer { try? descriptor.close() }
+        let status: Stat
+        do { status = try descriptor.stat() } catch { throw .io(path: path.string, operation: "stat", error) }
+        guard status.type == .regular else { throw .insecure(path: path.string, .notRegularFile) }
+        return (try PrivateFile.readSecret(from: descriptor, path: path.string, limit: limit), status.permissions)
+    }
+
+    /// Overwrites a plaintext file with zeros, syncs it, and removes it. Journaling and
+    /// copy-on-write file systems and SSDs may keep old blocks: this lowers the exposure, it does
+    /// not guarantee erasure (SECURITY.md).
+    public static func scrubAndRemove(_ path: FilePath) throws(VaultError) {
+        do {
+            let descriptor = try FileDescriptor.open(path, .writeOnly, options: [.noFollow, .closeOnExec])
+            defer { try? descriptor.close() }
+            let size = Int(try descriptor.stat().size)
+            let zeros = [UInt8](repeating: 0, count: min(size, 1 << 20))
+            var written = 0
+            while written < size {
+                let chunk = min(zeros.count, size - written)
+                try zeros.withUnsafeBytes { try descriptor.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<chunk])) }
+                written += chunk
+            }
+            try descriptor.sync()
+            try path.unlink()
+        } catch {
+            throw .io(path: path.string, operation: "overwrite and remove", error as? Errno ?? .ioError)
+        }
+    }
+}
+
+extension Secret {
+    /// The same secret without leading and trailing blanks and newlines (no copy).
+    public func trimmingWhitespace() -> Secret {
+        withUnsafeBytes { bytes in
+            var first = 0
+            var last = bytes.count
+            func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+            while first < last, blank(bytes[first]) { first += 1 }
+            while last > first, blank(bytes[last - 1]) { last -= 1 }
+            return Secret(buffer: buffer, range: (range.lowerBound + first)..<(range.lowerBound + last))
+        }
+    }
+}

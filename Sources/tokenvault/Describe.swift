@@ -1,0 +1,43 @@
+import TokenVault
+
+/// Short human phrases for times and token states.
+enum Describe {
+    /// `45s`, `12m`, `3h05m`, `4d06h`.
+    static func duration(_ seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86_400 { return "\(s / 3600)h" + pad(s % 3600 / 60) + "m" }
+        return "\(s / 86_400)d" + pad(s % 86_400 / 3600) + "h"
+    }
+
+    private static func pad(_ value: Int64) -> String {
+        value < 10 ? "0\(value)" : "\(value)"
+    }
+
+    static func access(_ profile: TokenProfile, now: UnixTime) -> String {
+        switch RefreshPolicy.accessState(of: profile, now: now) {
+        case .missing: return "none"
+        case .unknownExpiry: return "expiry unknown"
+        case .valid(let remaining): return "valid \(duration(remaining))"
+        case .refreshDue(let remaining): return "refresh due (valid \(duration(remaining)))"
+        case .expired(let since): return "expired \(duration(since)) ago"
+        }
+    }
+
+    static func ago(_ time: UnixTime?, now: UnixTime) -> String {
+        guard let time else { return "never" }
+        return "\(duration(now - time)) ago"
+    }
+}
+
+/// `30d`, `720h`, `90m`, `3600s` or `3600`, in seconds.
+enum Duration {
+    static func seconds(parsing text: String) -> Int64? {
+        guard let last = text.last else { return nil }
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        let (digits, unit) = last.isNumber ? (Substring(text), Int64(1)) : (text.dropLast(), units[last] ?? 0)
+        guard unit > 0, let value = Int64(digits), value > 0 else { return nil }
+        return value * unit
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import SystemPackage
+import TokenVault
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a profile's tokens into the vault.",
+        discussion: """
+            Reads token JSON from stdin: what MCP Inspector shows under "Access Tokens" \
+            (access_token, token_type, expires_in, scope, refresh_token; the "Registered Client \
+            Information" members client_id, client_secret and token_endpoint_auth_method may be \
+            merged in), or the old plaintext shape (access_token, refresh_token, expires_at, \
+            created_at). On a terminal it prompts for the tokens without echo. --from reads an old \
+            plaintext file instead. Importing over an existing profile replaces it (that is how a \
+            re-authenticated profile comes back). After importing, stop every other client (MCP \
+            Inspector, the old app) from refreshing the same token chain: the next refresh rotates it.
+            """
+    )
+
+    @OptionGroup var options: VaultOptions
+
+    @Argument(help: "The profile name, e.g. readonly or admin.")
+    var profile: String
+
+    @Option(name: .long, help: ArgumentHelp("The authorization server's token endpoint (https, or http on loopback).", valueName: "url"))
+    var tokenEndpoint: String
+
+    @Option(name: .long, help: ArgumentHelp("The OAuth client id. Defaults to client_id in the input.", valueName: "id"))
+    var clientID: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the client secret, for confidential clients.", valueName: "file"))
+    var clientSecretFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("How the client authenticates: none, client_secret_basic or client_secret_post. Defaults to the input's token_endpoint_auth_method, else none for public clients and client_secret_basic with a secret.", valueName: "method"))
+    var authMethod: String?
+
+    @Option(name: .long, help: ArgumentHelp("The MCP server's canonical URI, sent as resource (RFC 8707) with every refresh.", valueName: "uri"))
+    var resource: String?
+
+    @Option(name: .long, help: ArgumentHelp("The authorization server's issuer identifier.", valueName: "url"))
+    var issuer: String?
+
+    @Option(name: .long, help: ArgumentHelp("How long a refresh token lives when the server does not say (e.g. 30d, 720h), for expiry warnings.", valueName: "duration"))
+    var refreshLifetime: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read an old plaintext token file instead of stdin.", valueName: "file"))
+    var from: String?
+
+    @Flag(name: .long, help: "With --from: overwrite and delete the plaintext file once the vault is safely written.")
+    var removePlaintext = false
+
+    func validate() throws {
+        guard ProfileName.isValid(profile) else { throw ValidationError(VaultError.invalidProfileName(profile).description) }
+        do {
+            _ = try EndpointURL(tokenEndpoint)
+        } catch {
+            throw ValidationError("--token-endpoint: \(error)")
+        }
+        if let authMethod, ClientAuthMethod(rawValue: authMethod) == nil {
+            throw ValidationError("--auth-method must be one of none, client_secret_basic, client_secret_post")
+        }
+        if let refreshLifetime, Duration.seconds(parsing: refreshLifetime) == nil {
+            throw ValidationError("--refresh-lifetime: '\(refreshLifetime)' is not a duration like 30d, 720h or 3600s")
+        }
+        if removePlaintext && from == nil {
+            throw ValidationError("--remove-plaintext goes with --from FILE")
+        }
+    }
+
+    func run() throws {
+        let store = try options.store()
+        let now = WallClock.now
+        let tokens = try readInput()
+        let clientSecret = try clientSecretFile.map {
+            try SecretReader.readPrivateFile(FilePath($0)).trimmingWhitespace()
+        } ?? tokens.clientSecret
+        guard let clientID = clientID ?? tokens.clientID, !clientID.isEmpty else {
+            throw CommandFailure(
+                message: "no client id for profile '\(profile)'",
+                hint: "pass --client-id (MCP Inspector shows it under \"Registered Client Information\")",
+                status: .usage
+            )
+        }
+        let method = authMethod.flatMap(ClientAuthMethod.init(rawValue:)) ?? tokens.authMethod
+        if method == .clientSecretBasic || method == .clientSecretPost, clientSecret == nil {
+            throw CommandFailure(message: "--auth-method \(method!.rawValue) needs a client secret", hint: "pass --client-secret-file FILE", status: .usage)
+        }
+        var record = TokenProfile(
+            accessToken: tokens.accessToken, refreshToken: tokens.refreshToken,
+            tokenType: tokens.tokenType ?? "Bearer", scope: tokens.scope, expiresAt: tokens.expiresAt,
+            importedAt: now,
+            binding: RefreshBinding(
+                tokenEndpoint: tokenEndpoint, clientID: clientID, clientSecret: clientSecret,
+                authMethod: method, resource: resource, issuer: issuer
+            )
+        )
+        record.refreshTokenIssuedAt = tokens.issuedAt ?? now
+        record.refreshTokenLifetime = refreshLifetime.flatMap(Duration.seconds(parsing:))
+        record.refreshTokenExpiresAt = tokens.refreshTokenExpiresAt
+            ?? record.refreshTokenLifetime.map { record.refreshTokenIssuedAt + $0 }
+
+        let replaced = try store.update { profiles, _ in
+            profiles.updateValue(record, forKey: profile) != nil
+        }
+        Reporter.note("\(replaced ? "replaced" : "imported") profile '\(profile)' in \(store.location.path): access token \(Describe.access(record, now: now)), refresh token \(record.refreshToken.map { "fp:" + $0.fingerprint } ?? "none")")
+        if tokens.refreshToken == nil {
+            Reporter.warning("profile '\(profile)' has no refresh token: it works until the access token expires, then needs a new import")
+        }
+        if let from, removePlaintext {
+            try SecretReader.scrubAndRemove(FilePath(from))
+            Reporter.note("overwrote and removed \(from)")
+        }
+        Reporter.note("stop other clients (MCP Inspector, the old app) from refreshing this token chain: its next refresh rotates the refresh token")
+    }
+
+    private func readInput() throws -> ImportedTokens {
+        if let from {
+            return try TokenInput.readPlaintextFile(FilePath(from))
+        }
+        if Terminal.standardInputIsTerminal {
+            return try TokenInput.prompt()
+        }
+        return try TokenInput.readStandardInput()
+    }
+}

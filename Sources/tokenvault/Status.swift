@@ -1,0 +1,150 @@
+import ArgumentParser
+import TokenVault
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show each profile's token state.",
+        discussion: """
+            For each profile: whether the access token is valid and for how long, the refresh \
+            token's age and expiry, the last refresh, whether re-authentication is required, and \
+            the token endpoint. Tokens appear only as 8-hex-digit fingerprints. --json prints the \
+            schema documented in README ("status --json").
+            """
+    )
+
+    @OptionGroup var options: VaultOptions
+
+    @Argument(help: "Show only this profile.")
+    var profile: String?
+
+    @Flag(name: .long, help: "Print JSON (a stable, documented schema) instead of a table.")
+    var json = false
+
+    func run() throws {
+        let store = try options.store()
+        let snapshot = try store.read()
+        let now = WallClock.now
+        var names = snapshot.profiles.keys.sorted()
+        if let profile {
+            guard snapshot.profiles[profile] != nil else {
+                throw VaultError.profileMissing(profile: profile, path: store.location.path.string)
+            }
+            names = [profile]
+        }
+        let profiles = names.map { ($0, snapshot.profiles[$0]!) }
+        if json {
+            print(Self.json(snapshot: snapshot, location: store.location, profiles: profiles, now: now))
+        } else {
+            print(Self.table(snapshot: snapshot, location: store.location, profiles: profiles, now: now), terminator: "")
+        }
+    }
+
+    static func stateWord(_ profile: TokenProfile) -> String {
+        let state = profile.refreshState
+        if state.reauthenticationRequired { return "reauth-required" }
+        if state.clientRejected { return "client-rejected" }
+        if state.consecutiveFailures > 0 { return "failing" }
+        return "ok"
+    }
+
+    static func table(snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime) -> String {
+        var out = "vault \(location.path)  generation \(snapshot.generation)  key id \(snapshot.sealedWith)"
+        if !snapshot.sealedWithCurrentKey {
+            out += " (an older key: re-sealed under the first key at the next write)"
+        }
+        out += "\n"
+        guard !profiles.isEmpty else { return out + "no profiles; add one with 'tokenvault import PROFILE …'\n" }
+        var rows = [["PROFILE", "ACCESS TOKEN", "REFRESH TOKEN", "LAST REFRESH", "STATE", "TOKEN ENDPOINT"]]
+        for (name, profile) in profiles {
+            var refresh = "none"
+            if let token = profile.refreshToken {
+                refresh = "age \(Describe.duration(now - profile.refreshTokenIssuedAt))"
+                if let expiry = profile.refreshTokenExpiresAt {
+                    refresh += expiry > now ? ", expires in \(Describe.duration(expiry - now))" : ", expired"
+                }
+                refresh += " fp:\(token.fingerprint)"
+            }
+            let access = Describe.access(profile, now: now) + (profile.accessToken.map { " fp:\($0.fingerprint)" } ?? "")
+            rows.append([name, access, refresh, Describe.ago(profile.refreshedAt, now: now), stateWord(profile), profile.binding.tokenEndpoint])
+        }
+        var widths = [Int](repeating: 0, count: rows[0].count)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        for row in rows {
+            let cells = row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+            }
+            out += cells.joined(separator: "  ") + "\n"
+        }
+        for (name, profile) in profiles {
+            if profile.refreshState.reauthenticationRequired {
+                out += "\(name): MCP authentication failed: refresh token expired or revoked; re-authenticate and run 'tokenvault import \(name) …'\n"
+            } else if let error = profile.refreshState.lastError {
+                out += "\(name): last refresh error: \(error)\n"
+            }
+        }
+        return out
+    }
+
+    static func json(snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime) -> String {
+        var out = JSONOutput()
+        out.beginObject()
+        out.field("schema", .integer(1))
+        out.field("vault", .string(location.path.string))
+        out.field("generation", .integer(Int64(snapshot.generation)))
+        out.field("sealed_with_key_id", .string(snapshot.sealedWith.description))
+        out.field("sealed_with_current_key", .bool(snapshot.sealedWithCurrentKey))
+        out.field("now", .integer(now))
+        out.beginArray("profiles")
+        for (name, profile) in profiles {
+            out.beginObject()
+            out.field("name", .string(name))
+            out.field("state", .string(stateWord(profile)))
+            out.beginObject("access_token")
+            let (word, remaining) = accessSummary(profile, now: now)
+            out.field("state", .string(word))
+            out.field("expires_at", .integer(profile.expiresAt))
+            out.field("expires_in", .integer(remaining))
+            out.field("fingerprint", .string(profile.accessToken?.fingerprint))
+            out.endObject()
+            out.beginObject("refresh_token")
+            out.field("present", .bool(profile.refreshToken != nil))
+            out.field("fingerprint", .string(profile.refreshToken?.fingerprint))
+            out.field("issued_at", .integer(profile.refreshTokenIssuedAt))
+            out.field("age_seconds", .integer(now - profile.refreshTokenIssuedAt))
+            out.field("expires_at", .integer(profile.refreshTokenExpiresAt))
+            out.field("expires_in", .integer(profile.refreshTokenExpiresAt.map { $0 - now }))
+            out.endObject()
+            out.field("token_type", .string(profile.tokenType))
+            out.field("scope", .string(profile.scope))
+            out.field("imported_at", .integer(profile.importedAt))
+            out.field("last_refreshed_at", .integer(profile.refreshedAt))
+            let state = profile.refreshState
+            out.field("reauth_required", .bool(state.reauthenticationRequired))
+            out.field("client_rejected", .bool(state.clientRejected))
+            out.field("last_error", .string(state.lastError))
+            out.field("last_error_at", .integer(state.lastErrorAt))
+            out.field("consecutive_failures", .integer(state.consecutiveFailures))
+            out.field("retry_after", .integer(state.retryAfter))
+            out.field("token_endpoint", .string(profile.binding.tokenEndpoint))
+            out.field("client_id", .string(profile.binding.clientID))
+            out.field("auth_method", .string(profile.binding.authMethod.rawValue))
+            out.field("resource", .string(profile.binding.resource))
+            out.field("issuer", .string(profile.binding.issuer))
+            out.endObject()
+        }
+        out.endArray()
+        out.endObject()
+        return out.text
+    }
+
+    /// The access token's state word for JSON and the seconds it has left (negative once expired).
+    static func accessSummary(_ profile: TokenProfile, now: UnixTime) -> (String, Int64?) {
+        switch RefreshPolicy.accessState(of: profile, now: now) {
+        case .missing: return ("missing", nil)
+        case .unknownExpiry: return ("unknown_expiry", nil)
+        case .valid(let remaining): return ("valid", remaining)
+        case .refreshDue(let remaining): return ("refresh_due", remaining)
+        case .expired(let since): return ("expired", -since)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import SystemPackage
+import TokenVault
+
+/// Where `import` gets its tokens from.
+enum TokenInput {
+    static func readStandardInput() throws -> ImportedTokens {
+        let input = try SecretReader.readAll(from: .standardInput, name: "standard input")
+        guard !input.trimmingWhitespace().isEmpty else {
+            throw CommandFailure(
+                message: "no token JSON on standard input",
+                hint: "pipe the JSON MCP Inspector shows under \"Access Tokens\" to 'tokenvault import PROFILE …', or use --from FILE",
+                status: .invalidInput
+            )
+        }
+        return try ImportedTokens.parse(input, now: WallClock.now)
+    }
+
+    static func readPlaintextFile(_ path: FilePath) throws -> ImportedTokens {
+        let (input, mode) = try SecretReader.readLegacyFile(path)
+        if mode.rawValue & 0o077 != 0 {
+            Reporter.warning("\(path) had mode \(String(mode.rawValue & 0o777, radix: 8)): other users could read these tokens; consider them exposed and re-authenticate when you can")
+        }
+        return try ImportedTokens.parse(input, now: WallClock.now)
+    }
+
+    /// Prompts on the terminal, as the old setup script did, with echo off.
+    static func prompt() throws -> ImportedTokens {
+        Reporter.note("paste the tokens MCP Inspector shows (input is not echoed)")
+        var tokens = ImportedTokens()
+        tokens.accessToken = try nonEmpty(Terminal.readSecretLine(prompt: "access_token: "))
+        tokens.refreshToken = try nonEmpty(Terminal.readSecretLine(prompt: "refresh_token: "))
+        let expiresIn = try Terminal.readLine(prompt: "expires_in (seconds, empty if unknown): ")
+        if !expiresIn.isEmpty {
+            guard let seconds = Int64(expiresIn) else {
+                throw CommandFailure(message: "expires_in must be a whole number of seconds", hint: nil, status: .invalidInput)
+            }
+            tokens.expiresAt = WallClock.now + seconds
+        }
+        guard tokens.accessToken != nil || tokens.refreshToken != nil else {
+            throw CommandFailure(message: "no tokens entered", hint: nil, status: .invalidInput)
+        }
+        return tokens
+    }
+
+    private static func nonEmpty(_ secret: Secret) -> Secret? {
+        secret.isEmpty ? nil : secret
+    }
+
+    static func readLine(from descriptor: FileDescriptor) throws -> Secret {
+        try SecretReader.readLine(from: descriptor) ?? Secret(copying: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+}
