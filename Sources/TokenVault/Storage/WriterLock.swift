@@ -21,7 +21,8 @@ struct WriterLock: ~Copyable {
             )
         } catch let error as Errno {
             if error == .tooManySymbolicLinkLevels { throw .insecure(path: path.string, .symlink) }
-            if error == .noSuchFileOrDirectory { throw .io(path: location.directory.string, operation: "use folder", error) }
+            // No folder means no vault; `create` makes the folder before it locks.
+            if error == .noSuchFileOrDirectory { throw .vaultMissing(path: location.path.string) }
             throw .io(path: path.string, operation: "open lock file", error)
         } catch {
             throw .io(path: path.string, operation: "open lock file", .ioError)

@@ -1,0 +1,75 @@
+import Foundation
+import SystemPackage
+import Testing
+@testable import TokenVault
+
+/// Starts `tokenvault` without waiting for it.
+func launch(_ arguments: [String], environment: [String: String], stdin: String? = nil) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tokenvaultExecutable)
+    process.arguments = arguments
+    process.environment = environment
+    let input = Pipe()
+    process.standardInput = input
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    return process
+}
+
+@Suite("concurrent writers and crashes")
+struct ConcurrencyTests {
+    @Test("eight processes importing at once lose no profile")
+    func eightImporters() throws {
+        let sandbox = try Sandbox()
+        for round in 0..<3 {
+            let processes = try (0..<8).map { index in
+                let name = "p\(round)-\(index)"
+                let json = #"{"access_token":"\#(secretMarker)-\#(name)","refresh_token":"\#(secretMarker)-r-\#(name)","expires_in":600}"#
+                return try launch(["import", name, "--token-endpoint", "https://auth.example.com/t", "--client-id", "c"],
+                                  environment: sandbox.environment, stdin: json)
+            }
+            for process in processes {
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0)
+            }
+        }
+        let names = try sandbox.profileNames()
+        #expect(names.count == 24)
+        #expect(Set(names) == Set((0..<3).flatMap { round in (0..<8).map { "p\(round)-\($0)" } }))
+    }
+
+    @Test("kill -9 at random instants of a write always leaves a vault that opens with the old or the new profiles")
+    func killDuringWrites() throws {
+        let sandbox = try Sandbox()
+        // A vault large enough (about 1 MB) that writes take a while and kills land inside them.
+        let store = VaultStore(location: VaultLocation(path: FilePath(sandbox.vault)), keys: try KeyRing.load(keyfile: FilePath(sandbox.keyfile)))
+        try store.update { profiles, _ in
+            for index in 0..<2000 { profiles["bulk\(index)"] = sampleProfile("bulk\(index)", accessLength: 300) }
+        }
+        var expected = Set(try sandbox.profileNames())
+        #expect(expected.count == 2000)
+        var killedMidway = 0
+        for round in 0..<40 {
+            let name = "k\(round)"
+            let json = #"{"access_token":"\#(secretMarker)-\#(name)","expires_in":600}"#
+            let process = try launch(["import", name, "--token-endpoint", "https://auth.example.com/t", "--client-id", "c"],
+                                     environment: sandbox.environment, stdin: json)
+            usleep(UInt32.random(in: 2_000...60_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killedMidway += 1 }
+            let names = Set(try sandbox.profileNames())
+            #expect(names == expected || names == expected.union([name]), "round \(round): a torn or lost vault")
+            expected = names
+        }
+        #expect(killedMidway > 0, "no kill landed before the writer finished; the test proved nothing")
+        try sandbox.importProfile("final")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: sandbox.directory.file("vault"))
+            .filter { $0.hasPrefix(".tokens.vault.tmp-") }
+        #expect(leftovers.isEmpty, "stray temp files survived the next write: \(leftovers)")
+        #expect(Set(try sandbox.profileNames()) == expected.union(["final"]))
+    }
+}

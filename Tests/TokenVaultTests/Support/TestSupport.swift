@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+/// Every token a test invents contains this marker, so that any output of any run can be
+/// checked for leaks with one search.
+let secretMarker = "tvsecret"
+
+/// A fresh private directory for one test, removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        var template = Array((NSTemporaryDirectory() + "tokenvault-test-XXXXXX").utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(created != nil, "mkdtemp failed")
+        path = String(cString: template)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+}
+
+struct RunResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    var output: String { stdout + stderr }
+}
+
+/// Where `swift build` put the `tokenvault` executable: beside the test bundle.
+let tokenvaultExecutable: String = {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("tokenvault").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    let fallback = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/tokenvault").path
+    return fallback
+}()
+
+/// Runs a process to completion and collects its output.
+func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String], stdin: String? = nil
+) throws -> RunResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = environment
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes concurrently so a chatty child never blocks on a full pipe.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let errData = errBox.data
+    process.waitUntilExit()
+    return RunResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self)
+    )
+}
+
+/// A vault in a temporary directory with its own key, and a way to run `tokenvault` on it.
+final class Sandbox {
+    let directory = TemporaryDirectory()
+    var keyfile: String { directory.file("key") }
+    var vault: String { directory.file("vault/tokens.vault") }
+
+    /// A sandbox with a key; `initialised` also creates the vault.
+    init(initialised: Bool = true) throws {
+        try expectSuccess(["keygen", "--output", keyfile])
+        if initialised { try expectSuccess(["init"]) }
+    }
+
+    var environment: [String: String] {
+        [
+            "PATH": "/usr/bin:/bin",
+            "HOME": directory.path,
+            "TOKENVAULT_PATH": vault,
+            "TOKENVAULT_KEYFILE": keyfile,
+        ]
+    }
+
+    /// Runs `tokenvault` and checks that no test secret shows up anywhere in its output
+    /// (`secretOnStdout` for the commands whose job is to print one).
+    @discardableResult
+    func run(
+        _ arguments: [String], stdin: String? = nil, environment overrides: [String: String?] = [:],
+        secretOnStdout: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> RunResult {
+        var environment = self.environment
+        for (name, value) in overrides { environment[name] = value }
+        let result = try runProcess(tokenvaultExecutable, arguments, environment: environment, stdin: stdin)
+        #expect(!result.stderr.contains(secretMarker), "a secret leaked to stderr: \(arguments)", sourceLocation: sourceLocation)
+        if !secretOnStdout {
+            #expect(!result.stdout.contains(secretMarker), "a secret leaked to stdout: \(arguments)", sourceLocation: sourceLocation)
+        }
+        return result
+    }
+
+    @discardableResult
+    func expectSuccess(
+        _ arguments: [String], stdin: String? = nil, environment: [String: String?] = [:],
+        secretOnStdout: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> RunResult {
+        let result = try run(arguments, stdin: stdin, environment: environment, secretOnStdout: secretOnStdout, sourceLocation: sourceLocation)
+        #expect(result.status == 0, "tokenvault \(arguments) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// Imports a profile with tokens named after it.
+    func importProfile(_ name: String, expiresIn: Int = 3600, endpoint: String = "https://auth.example.com/token") throws {
+        let json = """
+            {"access_token":"\(secretMarker)-access-\(name)","token_type":"Bearer","expires_in":\(expiresIn),\
+            "scope":"read","refresh_token":"\(secretMarker)-refresh-\(name)"}
+            """
+        try expectSuccess(["import", name, "--token-endpoint", endpoint, "--client-id", "client-\(name)"], stdin: json)
+    }
+
+    func mode(of path: String) -> Int {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return -1 }
+        return Int(status.st_mode & 0o7777)
+    }
+
+    func profileNames() throws -> [String] {
+        let result = try expectSuccess(["list"])
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+}
