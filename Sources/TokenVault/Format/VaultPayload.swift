@@ -65,21 +65,25 @@ enum VaultPayload {
         }
         guard case .object(let members) = document.root else { throw .badPayload("payload is not a JSON object") }
         var version: Int64?
-        var profiles: [String: TokenProfile] = [:]
+        var profilesValue: JSONValue?
         for (key, value) in members {
             if document.bytesEqual(key, "version") {
+                guard case .number = value else { throw .badPayload("payload version is not a number") }
                 version = document.integer(value)
             } else if document.bytesEqual(key, "profiles") {
-                guard case .object(let entries) = value else { throw .badPayload("\"profiles\" is not an object") }
-                profiles.reserveCapacity(entries.count)
-                for (name, body) in entries {
-                    let profileName = document.string(name)
-                    profiles[profileName] = try decodeProfile(body, named: profileName, in: document)
-                }
+                profilesValue = value
             }
         }
+        // The version decides how the rest reads, so it is checked before anything else.
         guard let version else { throw .badPayload("payload has no version") }
         guard version == Self.version else { throw .unsupportedPayloadVersion(version) }
+        guard case .object(let entries)? = profilesValue else { throw .badPayload("\"profiles\" is missing or not an object") }
+        var profiles: [String: TokenProfile] = [:]
+        profiles.reserveCapacity(entries.count)
+        for (name, body) in entries {
+            let profileName = document.string(name)
+            profiles[profileName] = try decodeProfile(body, named: profileName, in: document)
+        }
         return profiles
     }
 
