@@ -55,3 +55,42 @@ enum Sodium {
         sodium_memzero(base, buffer.count)
     }
 }
+
+extension Sodium {
+    enum Base64Variant {
+        case standard, urlSafeNoPadding
+
+        var raw: Int32 {
+            switch self {
+            case .standard: return sodium_base64_VARIANT_ORIGINAL
+            case .urlSafeNoPadding: return sodium_base64_VARIANT_URLSAFE_NO_PADDING
+            }
+        }
+    }
+
+    /// Base64 of `bytes`, appended to a guarded-memory writer.
+    static func appendBase64(_ bytes: UnsafeRawBufferPointer, to writer: inout SecureWriter) {
+        precondition(ready)
+        let length = sodium_base64_encoded_len(bytes.count, sodium_base64_VARIANT_ORIGINAL)
+        let encoded = SecureBuffer(count: length)
+        _ = sodium_bin2base64(
+            encoded.base.assumingMemoryBound(to: CChar.self), length,
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, sodium_base64_VARIANT_ORIGINAL
+        )
+        writer.append(encoded.bytes(in: 0..<(length - 1)))
+    }
+
+    /// Decodes base64 into guarded memory; `nil` when malformed.
+    static func decodeBase64(_ text: UnsafeRawBufferPointer, variant: Base64Variant) -> Secret? {
+        precondition(ready)
+        let output = SecureBuffer(count: text.count * 3 / 4 + 3)
+        var length = 0
+        let status = text.withMemoryRebound(to: CChar.self) { chars in
+            sodium_base642bin(
+                output.base.assumingMemoryBound(to: UInt8.self), output.count,
+                chars.baseAddress, chars.count, nil, &length, nil, variant.raw
+            )
+        }
+        return status == 0 ? Secret(buffer: output, range: 0..<length) : nil
+    }
+}

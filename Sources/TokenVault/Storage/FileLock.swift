@@ -3,16 +3,24 @@ import SystemPackage
 import Glibc
 #endif
 
-/// The exclusive writer lock: `flock` on the vault's sibling lock file. Held for as long as the
-/// value lives; released (and the descriptor closed) when it goes away, including when the
-/// process dies.
-struct WriterLock: ~Copyable {
+/// An exclusive `flock` on a private lock file beside the vault: the writer lock
+/// (`tokens.vault.lock`) or a profile's refresh lock (`tokens.vault.refresh.NAME.lock`). Held
+/// while `holding`'s body runs; released (and the descriptor closed) when it returns or throws,
+/// and by the kernel when the process dies.
+final class FileLock {
+    /// Runs `body` while holding the lock at `path`.
+    static func holding<Result>(
+        _ path: FilePath, location: VaultLocation, timeout: Double, _ body: () throws -> Result
+    ) throws -> Result {
+        let lock = try FileLock(path, location: location, timeout: timeout)
+        return try withExtendedLifetime(lock) { try body() }
+    }
+
     private let descriptor: FileDescriptor
 
     /// Waits up to `timeout` seconds, polling with short sleeps so that an async caller's thread
     /// is never parked on the kernel for long.
-    init(location: VaultLocation, timeout: Double) throws(VaultError) {
-        let path = location.lockPath
+    private init(_ path: FilePath, location: VaultLocation, timeout: Double) throws(VaultError) {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(

@@ -32,6 +32,13 @@ public struct VaultLocation: Sendable, Equatable {
     /// The writers' lock: a sibling, since `rename` replaces the vault itself.
     public var lockPath: FilePath { directory.appending(fileName + ".lock") }
 
+    /// A profile's refresh lock: held across the whole token-endpoint exchange, so that each
+    /// refresh token is spent exactly once across processes, without holding up writes to other
+    /// profiles. Profile names are plain identifiers, safe in a file name.
+    public func refreshLockPath(for profile: String) -> FilePath {
+        directory.appending(fileName + ".refresh." + profile + ".lock")
+    }
+
     /// Temp files of a writer start with this; a later writer removes strays.
     var temporaryPrefix: String { "." + fileName + ".tmp-" }
 }

@@ -110,10 +110,14 @@ public struct VaultStore: Sendable {
     /// Creates an empty vault; refuses to replace an existing one.
     public func create() throws(VaultError) {
         try ensureDirectory()
-        let lock = try WriterLock(location: location, timeout: lockTimeout)
-        if currentIdentity() != nil { throw .alreadyExists(path: pathString) }
-        try write([:], generation: 1)
-        _ = consume lock
+        do {
+            try FileLock.holding(location.lockPath, location: location, timeout: lockTimeout) {
+                if currentIdentity() != nil { throw VaultError.alreadyExists(path: pathString) }
+                try write([:], generation: 1)
+            }
+        } catch {
+            throw error as! VaultError
+        }
     }
 
     /// Runs `change` on the current profiles under the writer lock and seals the result as the
@@ -123,14 +127,14 @@ public struct VaultStore: Sendable {
     public func update<Result>(
         _ change: (inout [String: TokenProfile], VaultSnapshot) throws -> Result
     ) throws -> Result {
-        let lock = try WriterLock(location: location, timeout: lockTimeout)
-        removeStrayTemporaryFiles()
-        let current = try read()
-        var profiles = current.profiles
-        let result = try change(&profiles, current)
-        try write(profiles, generation: current.generation &+ 1)
-        _ = consume lock
-        return result
+        try FileLock.holding(location.lockPath, location: location, timeout: lockTimeout) {
+            removeStrayTemporaryFiles()
+            let current = try read()
+            var profiles = current.profiles
+            let result = try change(&profiles, current)
+            try write(profiles, generation: current.generation &+ 1)
+            return result
+        }
     }
 
     /// Seals and atomically replaces the vault. Callers hold the writer lock.

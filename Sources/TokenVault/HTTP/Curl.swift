@@ -1,0 +1,181 @@
+internal import CCurl
+
+/// The answer of a token endpoint. The body stays in guarded memory: it carries tokens.
+struct HTTPResponse {
+    let status: Int
+    let body: Secret
+    /// `Retry-After`, `Content-Type` and `Location`, as received.
+    let retryAfter: String?
+    let contentType: String?
+    let location: String?
+}
+
+/// Why no complete HTTP answer came back. The distinction that matters for a refresh token is
+/// whether the request may have reached the server (then the token may be spent).
+enum TransportFailure: Error, Equatable {
+    /// Nothing was sent: the token endpoint could not be reached.
+    case notSent(String)
+    /// The request went out but no complete answer came back (timeout, reset, truncated body).
+    case noAnswer(String)
+    /// The answer was larger than the cap.
+    case bodyTooLarge(limit: Int)
+}
+
+/// Timeouts and limits for token-endpoint requests.
+public struct HTTPLimits: Sendable {
+    public var connectTimeout: Double = 10
+    public var totalTimeout: Double = 30
+    public var maximumBodyBytes = 64 * 1024
+
+    public init(connectTimeout: Double = 10, totalTimeout: Double = 30, maximumBodyBytes: Int = 64 * 1024) {
+        self.connectTimeout = connectTimeout
+        self.totalTimeout = totalTimeout
+        self.maximumBodyBytes = maximumBodyBytes
+    }
+}
+
+/// libcurl, for the one request TokenVault makes: a form POST to a token endpoint. TLS
+/// verification always on, no redirects followed, no proxy for loopback, capped body.
+enum Curl {
+    static let ready: Bool = {
+        guard curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK else {
+            fatalError("tokenvault: libcurl could not be initialised")
+        }
+        return true
+    }()
+
+    /// Collects the response body into guarded memory and the few headers we read.
+    private final class Sink {
+        let body: SecureBuffer
+        var count = 0
+        var overflowed = false
+        var retryAfter: String?
+        var contentType: String?
+        var location: String?
+
+        init(limit: Int) { body = SecureBuffer(count: limit) }
+    }
+
+    private static let writeBody: tokenvault_curl_data_callback = { data, size, count, context in
+        let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+        let length = size * count
+        guard sink.count + length <= sink.body.count else {
+            sink.overflowed = true
+            return 0
+        }
+        if length > 0 { (sink.body.base + sink.count).copyMemory(from: data!, byteCount: length) }
+        sink.count += length
+        return length
+    }
+
+    private static let writeHeader: tokenvault_curl_data_callback = { data, size, count, context in
+        let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+        let length = size * count
+        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            // A new response (after a 100 Continue): forget the previous one's headers.
+            sink.retryAfter = nil; sink.contentType = nil; sink.location = nil
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+            switch name {
+            case "retry-after": sink.retryAfter = value
+            case "content-type": sink.contentType = value
+            case "location": sink.location = value
+            default: break
+            }
+        }
+        return length
+    }
+
+    /// POSTs `form` (already encoded, in guarded memory) to `url`. `authorization` is a whole
+    /// `Authorization` header line, if any. libcurl copies header lines into its own heap for
+    /// the duration of the request; the form body is sent from guarded memory without a copy.
+    static func postForm(
+        url: EndpointURL, form: Secret, authorization: Secret?, limits: HTTPLimits
+    ) throws(TransportFailure) -> HTTPResponse {
+        precondition(ready)
+        guard let handle = curl_easy_init() else { throw .notSent("libcurl could not create a handle") }
+        defer { curl_easy_cleanup(handle) }
+        var headers: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headers) }
+        headers = curl_slist_append(headers, "Accept: application/json")
+        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded")
+        headers = curl_slist_append(headers, "Expect:")
+        if let authorization {
+            var line = SecureWriter(capacity: authorization.count + 1)
+            line.append(authorization)
+            line.append(UInt8(0))
+            headers = curl_slist_append(headers, line.buffer.base.assumingMemoryBound(to: CChar.self))
+        }
+
+        let sink = Sink(limit: limits.maximumBodyBytes)
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        var status = CURLE_OK
+        func set(_ option: CURLoption, _ value: Int) {
+            if status == CURLE_OK { status = tokenvault_curl_setopt_long(handle, option, value) }
+        }
+        func set(_ option: CURLoption, _ value: String) {
+            if status == CURLE_OK { status = tokenvault_curl_setopt_string(handle, option, value) }
+        }
+        set(CURLOPT_URL, url.description)
+        set(CURLOPT_PROTOCOLS_STR, url.isLoopback ? "http,https" : "https")
+        set(CURLOPT_FOLLOWLOCATION, 0)
+        set(CURLOPT_SSL_VERIFYPEER, 1)
+        set(CURLOPT_SSL_VERIFYHOST, 2)
+        set(CURLOPT_NOSIGNAL, 1)
+        set(CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
+        set(CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
+        set(CURLOPT_POST, 1)
+        if url.isLoopback { set(CURLOPT_PROXY, "") }
+        if status == CURLE_OK {
+            status = tokenvault_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(form.count))
+        }
+        if status == CURLE_OK {
+            status = form.withUnsafeBytes { bytes in
+                tokenvault_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            }
+        }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, writeBody) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, writeHeader) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context) }
+        guard status == CURLE_OK else { throw .notSent("libcurl refused an option: \(describe(status))") }
+
+        let result = withExtendedLifetime(sink) { form.withUnsafeBytes { _ in curl_easy_perform(handle) } }
+        if sink.overflowed { throw .bodyTooLarge(limit: limits.maximumBodyBytes) }
+        guard result == CURLE_OK else {
+            var sent: Int = 0
+            _ = tokenvault_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &sent)
+            let reason = describe(result)
+            switch result {
+            case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT,
+                 CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_UNSUPPORTED_PROTOCOL,
+                 CURLE_URL_MALFORMAT:
+                throw .notSent(reason)
+            default:
+                throw sent > 0 ? .noAnswer(reason) : .notSent(reason)
+            }
+        }
+        var code: Int = 0
+        _ = tokenvault_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
+        return HTTPResponse(
+            status: code, body: Secret(buffer: sink.body, range: 0..<sink.count),
+            retryAfter: sink.retryAfter, contentType: sink.contentType, location: sink.location
+        )
+    }
+
+    private static func describe(_ code: CURLcode) -> String {
+        String(cString: curl_easy_strerror(code))
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var slice = self[...]
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

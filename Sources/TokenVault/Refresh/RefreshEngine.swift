@@ -1,0 +1,316 @@
+import Logging
+import SystemPackage
+
+/// Why a caller asks for a refresh; decides when another process's result can be adopted.
+enum RefreshReason {
+    /// The access token is expired or inside the refresh margin.
+    case due
+    /// A resource server answered 401 to this access token.
+    case rejected(Secret)
+    /// `tokenvault refresh --force`: refresh even if the token is fresh, ignore back-off.
+    case forced
+}
+
+/// Refreshes one profile, exactly once across processes.
+///
+/// The protocol: take the profile's refresh lock (held across the whole exchange), re-read the
+/// vault, and adopt what is there when another process already did the work. Otherwise spend
+/// the refresh token once, and seal the outcome (new tokens, or the failure state) under the
+/// writer lock, merged into the vault as it is then, before anyone sees the new access token.
+/// The refresh lock is per profile, so a slow token endpoint holds up neither reads nor the
+/// refreshes of other profiles; only the final write is serialized.
+struct RefreshEngine: Sendable {
+    let store: VaultStore
+    let limits: HTTPLimits
+    let logger: Logger
+
+    var location: VaultLocation { store.location }
+
+    /// How long to wait for another process's refresh of the same profile: longer than its
+    /// exchange can take (two attempts when the first answer is lost), plus its write.
+    var refreshLockTimeout: Double { 2 * (limits.totalTimeout + limits.connectTimeout) + store.lockTimeout / 4 }
+
+    func refresh(_ name: String, reason: RefreshReason) throws -> TokenProfile {
+        do {
+            return try FileLock.holding(location.refreshLockPath(for: name), location: location, timeout: refreshLockTimeout) {
+                try refreshHoldingLock(name, reason: reason)
+            }
+        } catch VaultError.busy {
+            if let adopted = try adoptable(name, reason: reason) { return adopted }
+            throw RefreshError.transient(profile: name, detail: "another process is still refreshing this profile", retryAfter: nil)
+        }
+    }
+
+    private func refreshHoldingLock(_ name: String, reason: RefreshReason) throws -> TokenProfile {
+        let snapshot = try store.read()
+        guard let profile = snapshot.profiles[name] else {
+            throw VaultError.profileMissing(profile: name, path: location.path.string)
+        }
+        let now = WallClock.now
+        if Self.satisfies(profile, reason: reason, now: now) {
+            logger.debug("adopted a refresh made elsewhere", metadata: ["profile": "\(name)"])
+            return profile
+        }
+        let forced: Bool
+        if case .forced = reason { forced = true } else { forced = false }
+        let state = profile.refreshState
+        if state.reauthenticationRequired && !forced {
+            throw RefreshError.reauthenticationRequired(profile: name, detail: state.lastError ?? "recorded earlier")
+        }
+        if state.clientRejected && !forced {
+            throw RefreshError.clientRejected(profile: name, detail: state.lastError ?? "recorded earlier")
+        }
+        if let retryAfter = state.retryAfter, retryAfter > now, !forced {
+            throw RefreshError.transient(profile: name, detail: "backing off after: \(state.lastError ?? "a failure")", retryAfter: retryAfter)
+        }
+        guard let refreshToken = profile.refreshToken else { throw RefreshError.noRefreshToken(profile: name) }
+        let url: EndpointURL
+        do {
+            url = try EndpointURL(profile.binding.tokenEndpoint)
+        } catch {
+            throw RefreshError.configurationRejected(profile: name, detail: error.description)
+        }
+        return try exchange(name, profile: profile, refreshToken: refreshToken, url: url)
+    }
+
+    /// Whether the vault already holds what the caller wants, so that no request is needed.
+    static func satisfies(_ profile: TokenProfile, reason: RefreshReason, now: UnixTime) -> Bool {
+        switch reason {
+        case .forced:
+            return false
+        case .due:
+            switch RefreshPolicy.accessState(of: profile, now: now) {
+            case .valid: return true
+            default: return false
+            }
+        case .rejected(let token):
+            guard let current = profile.accessToken, !current.isEqual(to: token) else { return false }
+            if case .expired = RefreshPolicy.accessState(of: profile, now: now) { return false }
+            return true
+        }
+    }
+
+    private func adoptable(_ name: String, reason: RefreshReason) throws -> TokenProfile? {
+        guard let profile = try store.read().profiles[name] else { return nil }
+        return Self.satisfies(profile, reason: reason, now: WallClock.now) ? profile : nil
+    }
+
+    // MARK: The exchange
+
+    private enum Outcome {
+        case success(TokenResponse.Tokens, sentAt: UnixTime)
+        case reauthenticate(String)
+        case clientRejected(String)
+        case configuration(String)
+        case transient(String, retryAfter: Int64?)
+        /// The request may have reached the server and been honoured, but no usable answer came
+        /// back: the refresh token may be spent.
+        case ambiguous(String)
+    }
+
+    private func exchange(_ name: String, profile: TokenProfile, refreshToken: Secret, url: EndpointURL) throws -> TokenProfile {
+        let request = TokenRequest(refreshToken: refreshToken, binding: profile.binding)
+        var outcome = send(request, to: url)
+        if case .ambiguous(let detail) = outcome {
+            // A lost answer may mean a spent token. Record that, then present the same token
+            // once more: servers with a grace window for the previous token (Cloudflare's
+            // provider) answer it; strict ones answer invalid_grant, which is then the truth.
+            logger.warning("no usable answer to a refresh; retrying once with the same refresh token",
+                           metadata: ["profile": "\(name)", "reason": "\(detail)"])
+            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+                current.refreshState.ambiguousSpendAt = WallClock.now
+            }
+            outcome = send(request, to: url)
+            if case .ambiguous(let again) = outcome {
+                outcome = .transient("no usable answer twice: \(again)", retryAfter: nil)
+            }
+        }
+        let now = WallClock.now
+        switch outcome {
+        case .success(let tokens, let sentAt):
+            return try seal(name, tokens: tokens, sentAt: sentAt, spent: refreshToken, profile: profile)
+        case .reauthenticate(let detail):
+            let recorded = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+                current.refreshState.reauthenticationRequired = true
+                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: nil)
+            }
+            if let current = recorded, current.refreshToken.map({ !$0.isEqual(to: refreshToken) }) ?? false {
+                return current
+            }
+            logger.error("refresh token refused: re-authentication required", metadata: ["profile": "\(name)", "detail": "\(detail)"])
+            throw RefreshError.reauthenticationRequired(profile: name, detail: detail)
+        case .clientRejected(let detail):
+            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+                current.refreshState.clientRejected = true
+                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: nil)
+            }
+            logger.error("client rejected by the token endpoint", metadata: ["profile": "\(name)", "detail": "\(detail)"])
+            throw RefreshError.clientRejected(profile: name, detail: detail)
+        case .configuration(let detail):
+            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: nil)
+            }
+            logger.error("token endpoint refused the request", metadata: ["profile": "\(name)", "detail": "\(detail)"])
+            throw RefreshError.configurationRejected(profile: name, detail: detail)
+        case .transient(let detail, let serverDelay):
+            var retryAt: UnixTime?
+            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+                let failures = current.refreshState.consecutiveFailures + 1
+                let delay = serverDelay ?? Self.backoff(failures: failures)
+                retryAt = now + delay
+                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: retryAt)
+            }
+            logger.warning("refresh failed, will retry", metadata: ["profile": "\(name)", "detail": "\(detail)"])
+            throw RefreshError.transient(profile: name, detail: detail, retryAfter: retryAt)
+        case .ambiguous:
+            preconditionFailure("ambiguous outcomes are retried above")
+        }
+    }
+
+    /// Exponential back-off with jitter: about 1, 2, 4 … seconds, at most 5 minutes.
+    static func backoff(failures: Int64) -> Int64 {
+        let base = min(300, Int64(1) << min(failures - 1, 9))
+        let jitter = Int64(Sodium.randomUInt32(below: UInt32(base / 2 + 1)))
+        return max(1, base / 2 + jitter + base / 4)
+    }
+
+    static func recordFailure(_ state: inout RefreshState, _ detail: String, now: UnixTime, retryAfter: UnixTime?) {
+        state.lastError = detail
+        state.lastErrorAt = now
+        state.consecutiveFailures += 1
+        state.retryAfter = retryAfter
+    }
+
+    private func send(_ request: TokenRequest, to url: EndpointURL) -> Outcome {
+        let sentAt = WallClock.now
+        let response: HTTPResponse
+        do {
+            response = try Curl.postForm(url: url, form: request.form, authorization: request.authorization, limits: limits)
+        } catch {
+            switch error {
+            case .notSent(let reason): return .transient("token endpoint unreachable: \(reason)", retryAfter: nil)
+            case .noAnswer(let reason): return .ambiguous(reason)
+            case .bodyTooLarge(let limit): return .ambiguous("the answer exceeded \(limit) bytes")
+            }
+        }
+        if (300..<400).contains(response.status) {
+            let target = response.location.map { " to \($0)" } ?? ""
+            return .configuration("the token endpoint redirected (\(response.status))\(target); tokenvault sends refresh tokens only to the stored endpoint and follows no redirects")
+        }
+        switch TokenResponse(response) {
+        case .tokens(let tokens):
+            return .success(tokens, sentAt: sentAt)
+        case .malformed(let detail):
+            return .ambiguous(detail)
+        case .failure(let status, let code, let description):
+            let detail = ([code ?? "HTTP \(status)"] + (description.map { [$0] } ?? [])).joined(separator: ": ")
+            let retryAfter = response.retryAfter.flatMap { RetryAfter.seconds(from: $0, now: sentAt) }
+            switch code {
+            case "invalid_grant": return .reauthenticate(detail)
+            case "invalid_client", "unauthorized_client": return .clientRejected(detail)
+            case "temporarily_unavailable", "server_error", "slow_down": return .transient(detail, retryAfter: retryAfter)
+            default: break
+            }
+            switch status {
+            case 401: return .reauthenticate(detail)
+            case 408, 425, 429, 500...599: return .transient(detail, retryAfter: retryAfter)
+            default: return .configuration(detail)
+            }
+        }
+    }
+
+    // MARK: Sealing
+
+    private func seal(_ name: String, tokens: TokenResponse.Tokens, sentAt: UnixTime, spent: Secret, profile: TokenProfile) throws -> TokenProfile {
+        let apply: (inout TokenProfile) -> Void = { current in
+            current.accessToken = tokens.accessToken
+            current.expiresAt = tokens.expiresIn.map { sentAt + $0 } ?? JWTExpiry.expiry(of: tokens.accessToken)
+            if let rotated = tokens.refreshToken {
+                current.refreshToken = rotated
+                current.refreshTokenIssuedAt = sentAt
+                current.refreshTokenExpiresAt = tokens.refreshTokenExpiresIn.map { sentAt + $0 }
+                    ?? current.refreshTokenLifetime.map { sentAt + $0 }
+            } else if let expiresIn = tokens.refreshTokenExpiresIn {
+                current.refreshTokenExpiresAt = sentAt + expiresIn
+            }
+            if let type = tokens.tokenType { current.tokenType = type }
+            if let scope = tokens.scope { current.scope = scope }
+            current.refreshedAt = sentAt
+            current.refreshState = RefreshState()
+        }
+        // The old refresh token is spent: the new pair must reach the disk. Retry a write that
+        // fails (a full disk being cleaned up, a lock held for long) before giving up loudly.
+        var lastError: VaultError?
+        for attempt in 0..<3 {
+            do {
+                guard let sealed = try persist(name, spent: spent, importedAt: profile.importedAt, apply) else {
+                    // Re-imported or removed meanwhile: what is in the vault now wins.
+                    logger.notice("profile changed during the refresh; keeping the vault's version", metadata: ["profile": "\(name)"])
+                    guard let current = try store.read().profiles[name] else {
+                        throw VaultError.profileMissing(profile: name, path: location.path.string)
+                    }
+                    return current
+                }
+                logger.info("refreshed", metadata: [
+                    "profile": "\(name)", "access_token": "\(tokens.accessToken.fingerprint)",
+                    "rotated": "\(tokens.refreshToken != nil)",
+                ])
+                return sealed
+            } catch let error as VaultError {
+                lastError = error
+                logger.error("could not seal refreshed tokens", metadata: ["profile": "\(name)", "attempt": "\(attempt + 1)", "error": "\(error)"])
+                MonotonicClock.sleep(seconds: 0.2 * Double(attempt + 1))
+            }
+        }
+        var unsaved = profile
+        apply(&unsaved)
+        throw SealFailure(profile: unsaved, error: RefreshError.sealFailed(profile: name, cause: lastError!))
+    }
+
+    /// Applies `change` to the profile under the writer lock, if the profile is still the one
+    /// whose refresh token was spent (not re-imported or removed meanwhile). Returns the sealed
+    /// profile, or `nil` when it changed.
+    @discardableResult
+    func persist(_ name: String, spent: Secret, importedAt: UnixTime, _ change: (inout TokenProfile) -> Void) throws -> TokenProfile? {
+        try store.update { profiles, _ -> TokenProfile? in
+            guard var current = profiles[name], current.importedAt == importedAt,
+                  let stored = current.refreshToken, stored.isEqual(to: spent) else { return nil }
+            change(&current)
+            profiles[name] = current
+            return current
+        }
+    }
+}
+
+/// A refresh whose new tokens could not be sealed: the caller keeps `profile` in memory and
+/// retries the seal before anything else (the old refresh token is spent).
+struct SealFailure: Error {
+    let profile: TokenProfile
+    let error: RefreshError
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
+enum RetryAfter {
+    static func seconds(from value: String, now: UnixTime) -> Int64? {
+        if let seconds = Int64(value.trimmingBlanks()), seconds >= 0 { return min(seconds, 86_400) }
+        // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+        let parts = value.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let day = Int64(parts[1]),
+              let month = months.firstIndex(of: String(parts[2])), let year = Int64(parts[3]) else { return nil }
+        let clock = parts[4].split(separator: ":").compactMap { Int64($0) }
+        guard clock.count == 3 else { return nil }
+        let time = ISO8601.daysFromCivil(year: year, month: Int64(month + 1), day: day) * 86_400
+            + clock[0] * 3600 + clock[1] * 60 + clock[2]
+        return min(max(0, time - now), 86_400)
+    }
+}
+
+private extension String {
+    func trimmingBlanks() -> Substring {
+        var slice = self[...]
+        while slice.first == " " { slice = slice.dropFirst() }
+        while slice.last == " " { slice = slice.dropLast() }
+        return slice
+    }
+}
