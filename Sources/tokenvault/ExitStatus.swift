@@ -28,6 +28,31 @@ enum ExitStatus: Int32, CaseIterable {
     case busy = 18
     /// The token input (stdin or --from) is not usable.
     case invalidInput = 19
+    /// MCP authentication failed: the refresh token expired or was revoked; re-import the profile.
+    case reauthenticationRequired = 20
+    /// The authorization server no longer accepts the OAuth client; register again and re-import.
+    case clientRejected = 21
+    /// The token endpoint refused the request as configured (invalid_target, a redirect, …).
+    case configurationRejected = 22
+    /// The token endpoint is unreachable or failing for now; retry later.
+    case transient = 23
+    /// Refreshed, but the new tokens could not be sealed into the vault.
+    case sealFailed = 24
+    /// `exec`: the command was found but could not be run.
+    case commandNotRunnable = 126
+    /// `exec`: the command was not found.
+    case commandNotFound = 127
+
+    init(_ error: RefreshError) {
+        switch error {
+        case .reauthenticationRequired: self = .reauthenticationRequired
+        case .clientRejected: self = .clientRejected
+        case .configurationRejected, .rejectedAgain: self = .configurationRejected
+        case .transient: self = .transient
+        case .noRefreshToken: self = .tokenUnavailable
+        case .sealFailed: self = .sealFailed
+        }
+    }
 
     init(_ error: VaultError) {
         switch error {
@@ -45,6 +70,36 @@ enum ExitStatus: Int32, CaseIterable {
         case .noKey, .keyfileMissing, .malformedKey, .emptyKeySource: self = .keyUnavailable
         case .invalidProfileName: self = .usage
         case .invalidInput: self = .invalidInput
+        }
+    }
+}
+
+/// Message, hint and exit code of any error a command meets.
+enum Failure {
+    static func message(_ error: Error) -> String {
+        switch error {
+        case let error as VaultError: return error.description
+        case let error as RefreshError: return error.description
+        case let error as CommandFailure: return error.message
+        default: return "\(error)"
+        }
+    }
+
+    static func hint(_ error: Error) -> String? {
+        switch error {
+        case let error as VaultError: return error.hint
+        case let error as RefreshError: return error.hint
+        case let error as CommandFailure: return error.hint
+        default: return nil
+        }
+    }
+
+    static func status(_ error: Error) -> ExitStatus {
+        switch error {
+        case let error as VaultError: return ExitStatus(error)
+        case let error as RefreshError: return ExitStatus(error)
+        case let error as CommandFailure: return error.status
+        default: return .internalError
         }
     }
 }

@@ -26,12 +26,6 @@ enum Reporter {
         }
     }
 
-    /// Reports a failure and exits with its class's code.
-    static func fail(_ error: VaultError) -> Never {
-        Reporter.error(error.description, hint: error.hint)
-        exit(ExitStatus(error).rawValue)
-    }
-
     static func fail(_ message: String, hint: String? = nil, status: ExitStatus) -> Never {
         Reporter.error(message, hint: hint)
         exit(status.rawValue)

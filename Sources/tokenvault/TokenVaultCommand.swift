@@ -10,7 +10,7 @@ struct TokenVaultCommand: AsyncParsableCommand {
             secretbox. The vault key comes from TOKENVAULT_KEY (the key text), TOKENVAULT_KEYFILE \
             (a path) or --keyfile, first match wins. Secrets are never taken from the command line.
             """,
-        subcommands: [Keygen.self, Init.self, Import.self, Status.self, List.self, Remove.self]
+        subcommands: [Keygen.self, Init.self, Import.self, Token.self, Refresh.self, Exec.self, Status.self, List.self, Remove.self]
     )
 }
 
@@ -25,9 +25,11 @@ enum Entry {
                 try command.run()
             }
         } catch let error as VaultError {
-            Reporter.fail(error)
-        } catch let failure as CommandFailure {
-            Reporter.fail(failure.message, hint: failure.hint, status: failure.status)
+            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
+        } catch let error as RefreshError {
+            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
+        } catch let error as CommandFailure {
+            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
         } catch {
             TokenVaultCommand.exit(withError: error)
         }

@@ -1,0 +1,191 @@
+import Dispatch
+import Logging
+import Synchronization
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What an app links: valid access tokens for named profiles, refreshed when needed.
+///
+///     let tokens = try TokenManager(logger: logger)          // key and vault as the CLI finds them
+///     let token = try await tokens.accessToken(for: "readonly")
+///     // … the MCP server answered 401 to `token`:
+///     let fresh = try await tokens.accessToken(for: "readonly", rejected: token)
+///
+/// The cached path decrypts nothing and reads no file: one `stat` of the vault tells whether any
+/// process changed it since it was last opened. A refresh happens once per profile across all
+/// threads and processes, and its result is sealed into the vault before it is returned.
+public final class TokenManager: Sendable {
+    public let store: VaultStore
+    let engine: RefreshEngine
+    let logger: Logger
+
+    private struct Cache {
+        var identity: FileIdentity?
+        var profiles: [String: TokenProfile] = [:]
+        /// Refreshed profiles whose sealing failed; sealed before anything else is tried.
+        var unsealed: [String: TokenProfile] = [:]
+        /// Fingerprints of tokens obtained by a refresh that a 401 forced, per profile.
+        var refreshedAfterRejection: [String: String] = [:]
+    }
+
+    private let cache = Mutex(Cache())
+    private let flights = Mutex([String: Task<TokenProfile, any Error>]())
+
+    public init(store: VaultStore, limits: HTTPLimits = HTTPLimits(), logger: Logger = Logger(label: "tokenvault")) {
+        self.store = store
+        self.engine = RefreshEngine(store: store, limits: limits, logger: logger)
+        self.logger = logger
+    }
+
+    /// Opens the vault the way the `tokenvault` command does: `vault`, else `TOKENVAULT_PATH`,
+    /// else the default path; keys from `TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, else `keyfile`.
+    public convenience init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws {
+        guard let (source, _) = KeySource.resolve(explicitKeyfile: keyfile) else { throw VaultError.noKey }
+        let location = VaultLocation.resolve(explicit: vault, environment: ProcessEnvironment.values(["TOKENVAULT_PATH", "XDG_DATA_HOME", "HOME"]))
+        self.init(store: VaultStore(location: location, keys: try source.load(), logger: logger), logger: logger)
+    }
+
+    /// A valid access token for `profile`, refreshed first when it is expired or inside the
+    /// refresh margin. While the token is still valid, a failed refresh is logged and the
+    /// current token served.
+    public func accessToken(for profile: String) async throws -> String {
+        try await validProfile(profile).accessToken!.unsafeStringValue()
+    }
+
+    /// After a resource server answered 401 to `rejected`: a token other than `rejected`,
+    /// refreshing once if no other caller has already. Throws `RefreshError.rejectedAgain`
+    /// rather than refresh in a loop when the token it got from such a refresh is rejected too.
+    public func accessToken(for profile: String, rejected: String) async throws -> String {
+        let rejectedToken = Secret(copying: rejected)
+        if cache.withLock({ $0.refreshedAfterRejection[profile] }) == rejectedToken.fingerprint {
+            throw RefreshError.rejectedAgain(profile: profile)
+        }
+        let current = try currentProfile(profile)
+        if let token = current.accessToken, !token.isEqual(to: rejectedToken),
+           !Self.isExpired(current) {
+            return token.unsafeStringValue()
+        }
+        let refreshed = try await refresh(profile, reason: .rejected(rejectedToken))
+        guard let token = refreshed.accessToken else { throw RefreshError.noRefreshToken(profile: profile) }
+        cache.withLock { $0.refreshedAfterRejection[profile] = token.fingerprint }
+        return token.unsafeStringValue()
+    }
+
+    /// Refreshes now: when due, or always with `force`. Returns the profile as sealed.
+    @discardableResult
+    public func refresh(_ profile: String, force: Bool = false) async throws -> TokenProfile {
+        let current = try currentProfile(profile)
+        if !force, case .valid = RefreshPolicy.accessState(of: current, now: WallClock.now) { return current }
+        return try await refresh(profile, reason: force ? .forced : .due)
+    }
+
+    /// The profile as the vault holds it now (from the cache when the file is unchanged).
+    public func currentProfile(_ name: String) throws -> TokenProfile {
+        let identity = store.currentIdentity()
+        if let cached = cache.withLock({ cache -> TokenProfile?? in
+            guard identity != nil, cache.identity == identity else { return nil }
+            return .some(cache.profiles[name])
+        }) {
+            guard let profile = cached else { throw VaultError.profileMissing(profile: name, path: store.location.path.string) }
+            return profile
+        }
+        let snapshot = try store.read()
+        cache.withLock { cache in
+            cache.identity = snapshot.identity
+            cache.profiles = snapshot.profiles
+        }
+        guard let profile = snapshot.profiles[name] else {
+            throw VaultError.profileMissing(profile: name, path: store.location.path.string)
+        }
+        return profile
+    }
+
+    func validProfile(_ name: String) async throws -> TokenProfile {
+        let profile = try currentProfile(name)
+        switch RefreshPolicy.accessState(of: profile, now: WallClock.now) {
+        case .valid, .unknownExpiry:
+            return profile
+        case .refreshDue:
+            do {
+                return try await refresh(name, reason: .due)
+            } catch let error as RefreshError {
+                guard !Self.isExpired(profile) else { throw error }
+                logger.warning("serving the current access token after a failed refresh", metadata: [
+                    "profile": "\(name)", "error": "\(error)",
+                ])
+                return profile
+            }
+        case .expired, .missing:
+            guard profile.refreshToken != nil else { throw RefreshError.noRefreshToken(profile: name) }
+            return try await refresh(name, reason: .due)
+        }
+    }
+
+    static func isExpired(_ profile: TokenProfile) -> Bool {
+        guard let expiresAt = profile.expiresAt else { return false }
+        return expiresAt <= WallClock.now
+    }
+
+    /// One refresh per profile in this process at a time; later callers wait for it.
+    private func refresh(_ name: String, reason: RefreshReason) async throws -> TokenProfile {
+        let task = flights.withLock { flights -> Task<TokenProfile, any Error> in
+            if let running = flights[name] { return running }
+            let task = Task<TokenProfile, any Error> { try await self.runRefresh(name, reason: reason) }
+            flights[name] = task
+            return task
+        }
+        defer { flights.withLock { if $0[name] == task { $0[name] = nil } } }
+        let profile = try await task.value
+        guard profile.accessToken != nil else { throw RefreshError.noRefreshToken(profile: name) }
+        return profile
+    }
+
+    /// Runs the blocking refresh (file locks, libcurl) off the cooperative thread pool.
+    private func runRefresh(_ name: String, reason: RefreshReason) async throws -> TokenProfile {
+        let unsealed = cache.withLock { $0.unsealed[name] }
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.refreshBlocking(name, reason: reason, unsealed: unsealed) })
+            }
+        }
+    }
+
+    private func refreshBlocking(_ name: String, reason: RefreshReason, unsealed: TokenProfile?) throws -> TokenProfile {
+        if let unsealed {
+            // The last refresh's tokens never reached the disk; the old refresh token is spent.
+            try engine.persistUnsealed(name, unsealed)
+            cache.withLock { $0.unsealed[name] = nil }
+            return unsealed
+        }
+        do {
+            return try engine.refresh(name, reason: reason)
+        } catch let failure as SealFailure {
+            cache.withLock { $0.unsealed[name] = failure.profile }
+            logger.critical("refreshed tokens are held only in memory until the vault can be written", metadata: ["profile": "\(name)"])
+            throw failure.error
+        }
+    }
+}
+
+extension RefreshEngine {
+    /// Seals a refreshed profile that could not be sealed before, over whatever the vault has.
+    func persistUnsealed(_ name: String, _ profile: TokenProfile) throws {
+        try store.update { profiles, _ in
+            guard let current = profiles[name], current.importedAt == profile.importedAt else { return }
+            profiles[name] = profile
+        }
+    }
+}
+
+/// Named, non-secret environment variables, read without enumerating the environment.
+enum ProcessEnvironment {
+    static func values(_ names: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for name in names {
+            if let value = getenv(name) { result[name] = String(cString: value) }
+        }
+        return result
+    }
+}

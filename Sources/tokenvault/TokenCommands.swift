@@ -1,0 +1,164 @@
+import ArgumentParser
+import Logging
+import TokenVault
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension VaultOptions {
+    func tokenManager() throws -> TokenManager {
+        TokenManager(store: try store(), logger: CommandLogging.logger)
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a valid access token for a profile, refreshing it first when needed.",
+        discussion: """
+            Prints the token and a newline on stdout and nothing else, for scripts and apps in \
+            any language (e.g. Python's subprocess.run(["tokenvault", "token", "readonly"])). \
+            When the MCP server answered 401 to a token, pass that token on stdin with \
+            --rejected: tokenvault then refreshes once (unless another process already did) \
+            instead of returning the same token.
+            """
+    )
+
+    @OptionGroup var options: VaultOptions
+
+    @Argument(help: "The profile.")
+    var profile: String
+
+    @Flag(name: .long, help: "Read the access token the MCP server rejected (401) from stdin and return a different one.")
+    var rejected = false
+
+    func run() async throws {
+        let tokens = try options.tokenManager()
+        let token: String
+        if rejected {
+            guard let line = try SecretReader.readLine(from: .standardInput), !line.isEmpty else {
+                throw CommandFailure(message: "--rejected expects the rejected access token on stdin", hint: nil, status: .invalidInput)
+            }
+            token = try await tokens.accessToken(for: profile, rejected: line.unsafeStringValue())
+        } else {
+            token = try await tokens.accessToken(for: profile)
+        }
+        Output.write(token + "\n")
+    }
+}
+
+struct Refresh: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Refresh one profile or all of them now.",
+        discussion: """
+            Refreshes a profile whose access token is expired or inside the refresh margin; \
+            --force refreshes even a fresh one and ignores back-off after failures. Runs from \
+            cron to keep refresh tokens from expiring unused. The exit code is that of the first \
+            failure (README, "Exit codes").
+            """
+    )
+
+    @OptionGroup var options: VaultOptions
+
+    @Argument(help: "The profile to refresh.")
+    var profile: String?
+
+    @Flag(name: .long, help: "Refresh every profile.")
+    var all = false
+
+    @Flag(name: .long, help: "Refresh even when the access token is still fresh.")
+    var force = false
+
+    func validate() throws {
+        guard (profile != nil) != all else { throw ValidationError("name one profile, or pass --all") }
+    }
+
+    func run() async throws {
+        let tokens = try options.tokenManager()
+        let names = all ? try tokens.store.read().profiles.keys.sorted() : [profile!]
+        var firstFailure: Error?
+        for name in names {
+            do {
+                let before = try tokens.currentProfile(name)
+                let after = try await tokens.refresh(name, force: force)
+                let rotated = before.refreshToken.map { old in after.refreshToken.map { !$0.isEqual(to: old) } ?? false } ?? false
+                let changed = before.accessToken.map { old in after.accessToken.map { !$0.isEqual(to: old) } ?? true } ?? true
+                let now = WallClock.now
+                Reporter.note("\(name): \(changed ? "refreshed" : "still fresh, not refreshed"); access token \(Describe.access(after, now: now))\(rotated ? ", refresh token rotated" : "")")
+            } catch {
+                firstFailure = firstFailure ?? error
+                Reporter.error(Failure.message(error), hint: Failure.hint(error))
+            }
+        }
+        if let firstFailure { throw ExitCode(Failure.status(firstFailure).rawValue) }
+    }
+}
+
+struct Exec: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command with a valid access token in its environment.",
+        discussion: """
+            Puts the token in the environment variable --env (default MCP_ACCESS_TOKEN) and \
+            replaces tokenvault with COMMAND. TOKENVAULT_KEY and TOKENVAULT_KEYFILE are removed \
+            from the command's environment, so the vault key is not passed on.
+            """
+    )
+
+    @OptionGroup var options: VaultOptions
+
+    @Argument(help: "The profile.")
+    var profile: String
+
+    @Option(name: .long, help: ArgumentHelp("The variable that receives the token.", valueName: "name"))
+    var env = "MCP_ACCESS_TOKEN"
+
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
+    var command: [String] = []
+
+    func validate() throws {
+        guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. tokenvault exec readonly -- ./client") }
+        guard !env.isEmpty, !env.contains("="), env.first?.isNumber == false else {
+            throw ValidationError("--env must be an environment variable name")
+        }
+    }
+
+    func run() async throws {
+        let token = try await options.tokenManager().accessToken(for: profile)
+        unsetenv(KeySource.keyVariable)
+        unsetenv(KeySource.keyfileVariable)
+        setenv(env, token, 1)
+        var arguments = command.map { strdup($0) }
+        arguments.append(nil)
+        execvp(command[0], &arguments)
+        let error = errno
+        throw CommandFailure(
+            message: "cannot run \(command[0]): \(String(cString: strerror(error)))",
+            hint: "check the command name and PATH",
+            status: error == ENOENT ? .commandNotFound : .commandNotRunnable
+        )
+    }
+}
+
+/// stdout without buffering surprises: one write of the whole text.
+enum Output {
+    static func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { if errno == EINTR { continue }; return }
+                offset += written
+            }
+        }
+    }
+}
+
+/// swift-log for the command: stderr, level from TOKENVAULT_LOG_LEVEL (default warning).
+enum CommandLogging {
+    static let logger: Logger = {
+        var logger = Logger(label: "tokenvault") { label in StreamLogHandler.standardError(label: label) }
+        let level = getenv("TOKENVAULT_LOG_LEVEL").map { String(cString: $0) }.flatMap(Logger.Level.init(rawValue:))
+        logger.logLevel = level ?? .warning
+        return logger
+    }()
+}
