@@ -6,8 +6,18 @@ import Glibc
 #endif
 
 extension VaultOptions {
+    /// `TOKENVAULT_HTTP_TIMEOUT` (seconds) caps a whole token request; the connect timeout is
+    /// the smaller of it and 10 s.
     func tokenManager() throws -> TokenManager {
-        TokenManager(store: try store(), logger: CommandLogging.logger)
+        var limits = HTTPLimits()
+        if let text = getenv("TOKENVAULT_HTTP_TIMEOUT").map({ String(cString: $0) }) {
+            guard let seconds = Double(text), seconds > 0, seconds <= 600 else {
+                throw CommandFailure(message: "TOKENVAULT_HTTP_TIMEOUT='\(text)' is not a number of seconds between 0 and 600", hint: "unset it or set e.g. TOKENVAULT_HTTP_TIMEOUT=30", status: .usage)
+            }
+            limits.totalTimeout = seconds
+            limits.connectTimeout = min(10, seconds)
+        }
+        return TokenManager(store: try store(), limits: limits, logger: CommandLogging.logger)
     }
 }
 
