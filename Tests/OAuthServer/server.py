@@ -624,6 +624,9 @@ class QuietHandler(WSGIRequestHandler):
 
 
 def main(argv=None):
+    # A parent that spawns us from a thread with signals blocked (Swift's Foundation.Process
+    # from a Dispatch worker does) passes that mask on; without this SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     args = parse_args(sys.argv[1:] if argv is None else argv)
     STATE["verbose"] = args.verbose
     STATE["access_lifetime"] = args.access_lifetime

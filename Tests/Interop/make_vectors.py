@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Writes the vault test vectors in Tests/TokenVaultTests/Vectors/, from SECURITY.md alone.
+
+    python make_vectors.py            # (re)write the vectors and vectors.json
+    python make_vectors.py --check    # exit 1 if a checked-in file differs from what this writes
+
+Deterministic: every key and nonce is fixed (derived from a label), so running it again gives
+byte-identical files. Every reader of the format runs these vectors (STYLE.md, rule 11): the Swift
+library (VectorTests.swift) and the independent PyNaCl reader Tests/Interop/open_vault.py
+(InteropTests.swift). The keys here are public test keys: never seal real tokens with them.
+
+vectors.json lists, for each vector, the vault file, the keyfile that goes with it and the expected
+outcome: "ok" with the generation, the key id and every member of every profile (tokens and client
+secrets as 8-hex fingerprints: unkeyed BLAKE2b, digest_size=4), or a failure class of SECURITY.md,
+"Reading a vault, and the errors", with the detail the reader reports (size, version, flags, key
+ids, payload version).
+
+Needs PyNaCl (Tests/Interop/requirements.txt).
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import sys
+
+import nacl.bindings
+
+VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "TokenVaultTests", "Vectors")
+
+MAGIC = b"tokenvault"
+HEADER_SIZE = 52
+BLOCK_SIZE = 256
+MARKER = "tvsecret"  # every test token contains it (Tests/TokenVaultTests/Support/TestSupport.swift)
+
+
+# --- SECURITY.md, "Keys" and "File format" -------------------------------------------------------
+
+def key_id(key):
+    return hashlib.blake2b(b"tokenvault-key-id", key=key, digest_size=8).digest()
+
+
+def key_text(key):
+    return "tokenvault-key-v1:" + base64.b64encode(key).decode("ascii")
+
+
+def header(key, generation, nonce, version=0x01, flags=0x00):
+    data = MAGIC + bytes([version, flags]) + key_id(key) + generation.to_bytes(8, "big") + nonce
+    assert len(data) == HEADER_SIZE
+    return data
+
+
+def seal(padded, key, generation, nonce, version=0x01, flags=0x00):
+    """A vault around an already padded payload: header || crypto_secretbox_easy(padded) under the
+    key derived from the vault key and all 52 header bytes."""
+    head = header(key, generation, nonce, version, flags)
+    sealing_key = hashlib.blake2b(head, key=key, digest_size=32).digest()
+    return head + nacl.bindings.crypto_secretbox_easy(padded, nonce, sealing_key)
+
+
+def pad(payload):
+    return nacl.bindings.sodium_pad(payload, BLOCK_SIZE)
+
+
+def fingerprint(token):
+    return hashlib.blake2b(token.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def fixed(label, size):
+    """A fixed, random-looking value for a key or a nonce: the same on every run."""
+    return hashlib.blake2b(b"tokenvault test vector " + label.encode("ascii"), digest_size=size).digest()
+
+
+# --- The keys ------------------------------------------------------------------------------------
+
+WORKED_EXAMPLE_KEY = bytes(range(32))  # SECURITY.md, "Worked example"
+PRIMARY_KEY = fixed("key primary", 32)
+SECOND_KEY = fixed("key second", 32)
+
+
+def keyfile_text(*keys):
+    lines = ["# PUBLIC TEST KEYS of the TokenVault test vectors: never seal real tokens with them."]
+    for key in keys:
+        lines += [f"# tokenvault key id {key_id(key).hex()}", key_text(key)]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+# --- Payloads ------------------------------------------------------------------------------------
+
+MEMBERS = [  # SECURITY.md, "Payload": every member, in the order a writer writes them
+    "access_token", "refresh_token", "token_type", "scope", "expires_at", "refresh_token_expires_at",
+    "refresh_token_lifetime", "refresh_token_issued_at", "imported_at", "refreshed_at", "token_endpoint",
+    "client_id", "client_secret", "token_endpoint_auth_method", "resource", "issuer", "reauth_required",
+    "client_rejected", "last_error", "last_error_at", "failures", "retry_after", "ambiguous_spend_at",
+]
+SECRETS = ("access_token", "refresh_token", "client_secret")
+
+
+def profile(name, **members):
+    base = {
+        "access_token": f"{MARKER}-vector-access-{name}", "refresh_token": f"{MARKER}-vector-refresh-{name}",
+        "token_type": "Bearer", "scope": "read", "expires_at": 1893456000, "refresh_token_expires_at": None,
+        "refresh_token_lifetime": None, "refresh_token_issued_at": 1700000000, "imported_at": 1700000000,
+        "refreshed_at": None, "token_endpoint": "https://auth.example.com/oauth/token",
+        "client_id": f"client-{name}", "client_secret": None, "token_endpoint_auth_method": "none",
+        "resource": "https://mcp.example.com/mcp", "issuer": "https://auth.example.com",
+        "reauth_required": False, "client_rejected": False, "last_error": None, "last_error_at": None,
+        "failures": 0, "retry_after": None, "ambiguous_spend_at": None,
+    }
+    assert set(members) <= set(base), set(members) - set(base)
+    base.update(members)
+    return {member: base[member] for member in MEMBERS}
+
+
+def write_payload(profiles, version=1):
+    """As tokenvault writes: no whitespace, members in order, profiles sorted by name, only `"`,
+    `\\` and control characters escaped (json.dumps with ensure_ascii=False does exactly that)."""
+    document = {"version": version, "profiles": {name: profiles[name] for name in sorted(profiles)}}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+READONLY = profile("readonly")
+ADMIN = profile(
+    "admin",
+    access_token=f'{MARKER}-vector-access-admin-"quoted"\\back\\slash-\u00e9-\U0001F600-\u00fc',
+    refresh_token=f"{MARKER}-vector-refresh-admin/line\nbreak\ttab",
+    scope="read write caf\u00e9 \u65e5\u672c",
+    expires_at=1800000000, refresh_token_expires_at=1802592000, refresh_token_lifetime=2592000,
+    refresh_token_issued_at=1750000000, imported_at=1700000000, refreshed_at=1750000000,
+    client_secret=f"{MARKER}-vector-client-secret-admin-\u65e5\u672c",
+    token_endpoint_auth_method="client_secret_post",
+    issuer="https://auth.example.com/z\u00fcrich",
+    reauth_required=True, last_error='invalid_grant: "refresh token revoked"\nby Z\u00fcrich admin',
+    last_error_at=1750003600, failures=3, retry_after=1750007200, ambiguous_spend_at=1750003500,
+)
+
+# The two-profile payload written by hand so that its strings use JSON escapes a tokenvault writer
+# never produces (\/, \uXXXX, a surrogate pair) next to raw UTF-8 and the escapes it does write.
+# Checked below to parse to exactly READONLY and ADMIN.
+TWO_PROFILES_PAYLOAD = (
+    '{"version":1,"profiles":{'
+    '"admin":{'
+    r'"access_token":"tvsecret-vector-access-admin-\"quoted\"\\back\\slash-\u00e9-\ud83d\ude00-ü",'
+    r'"refresh_token":"tvsecret-vector-refresh-admin\/line\nbreak\ttab",'
+    '"token_type":"Bearer",'
+    r'"scope":"read write caf\u00e9 日本",'
+    '"expires_at":1800000000,"refresh_token_expires_at":1802592000,"refresh_token_lifetime":2592000,'
+    '"refresh_token_issued_at":1750000000,"imported_at":1700000000,"refreshed_at":1750000000,'
+    r'"token_endpoint":"https:\/\/auth.example.com\/oauth\/token",'
+    '"client_id":"client-admin",'
+    r'"client_secret":"tvsecret-vector-client-secret-admin-\u65e5\u672c",'
+    '"token_endpoint_auth_method":"client_secret_post",'
+    '"resource":"https://mcp.example.com/mcp",'
+    '"issuer":"https://auth.example.com/zürich",'
+    '"reauth_required":true,"client_rejected":false,'
+    r'"last_error":"invalid_grant: \"refresh token revoked\"\nby Z\u00fcrich admin",'
+    '"last_error_at":1750003600,"failures":3,"retry_after":1750007200,"ambiguous_spend_at":1750003500},'
+    '"readonly":' + json.dumps(READONLY, ensure_ascii=False, separators=(",", ":")) +
+    '}}'
+).encode("utf-8")
+assert json.loads(TWO_PROFILES_PAYLOAD) == {"version": 1, "profiles": {"admin": ADMIN, "readonly": READONLY}}
+assert b"\\/" in TWO_PROFILES_PAYLOAD and b"\\ud83d\\ude00" in TWO_PROFILES_PAYLOAD
+assert "日本".encode("utf-8") in TWO_PROFILES_PAYLOAD
+
+
+# --- Expectations --------------------------------------------------------------------------------
+
+def expected_profile(members):
+    """Every member as a reader should see it; secrets only as fingerprints (empty = absent)."""
+    expected = {}
+    for member in MEMBERS:
+        value = members[member]
+        if member in SECRETS:
+            expected[member + "_fingerprint"] = fingerprint(value) if value else None
+        else:
+            expected[member] = value
+    return expected
+
+
+def ok(key, keyfile_keys, generation, profiles):
+    return {
+        "outcome": "ok", "generation": generation, "key_id": key_id(key).hex(),
+        "sealed_with_first_key": key == keyfile_keys[0],
+        "profiles": {name: expected_profile(profiles[name]) for name in sorted(profiles)},
+    }
+
+
+# --- The vectors ---------------------------------------------------------------------------------
+
+def build():
+    files = {}
+    vectors = []
+
+    def add(name, description, vault_name, data, keyfile, expect):
+        if vault_name in files:
+            assert files[vault_name] == data, vault_name
+        files[vault_name] = data
+        vectors.append({"name": name, "description": description, "file": vault_name, "keyfile": keyfile,
+                        "expect": expect})
+
+    files["worked-example.key"] = keyfile_text(WORKED_EXAMPLE_KEY)
+    files["primary.key"] = keyfile_text(PRIMARY_KEY)
+    files["two-keys.key"] = keyfile_text(PRIMARY_KEY, SECOND_KEY)
+    primary_only = [key_id(PRIMARY_KEY).hex()]
+
+    # Good vaults.
+    example = seal(pad(b'{"version":1,"profiles":{}}'), WORKED_EXAMPLE_KEY, 1, bytes(24))
+    # The numbers SECURITY.md gives for its worked example.
+    assert key_id(WORKED_EXAMPLE_KEY).hex() == "c2379de0d1a7cfe4"
+    assert hashlib.blake2b(example[:52], key=WORKED_EXAMPLE_KEY, digest_size=32).hexdigest() == \
+        "5290b4258dedf9328da23303cf3f178ab7a9e3ac19028c49f8de948d535d15cd"
+    assert len(example) == 324 and example[52:68].hex() == "d2a0677c035e69cecd21179c6c3752ab"
+    assert hashlib.sha256(example).hexdigest() == "b0d30686af21eaf1063104174e6861fed1fa953172e4b141d37b76add05ae0f3"
+    add("worked-example", "SECURITY.md's worked example: an empty vault, key 00..1f, generation 1, all-zero nonce",
+        "worked-example.vault", example, "worked-example.key",
+        ok(WORKED_EXAMPLE_KEY, [WORKED_EXAMPLE_KEY], 1, {}))
+
+    two = seal(pad(TWO_PROFILES_PAYLOAD), PRIMARY_KEY, 7, fixed("nonce two-profiles", 24))
+    add("two-profiles", "profiles readonly and admin; strings with JSON escapes (\\\", \\\\, \\/, \\n, \\t, \\u00e9, "
+        "a surrogate pair) and raw UTF-8; every nullable member set in admin",
+        "two-profiles.vault", two, "primary.key",
+        ok(PRIMARY_KEY, [PRIMARY_KEY], 7, {"readonly": READONLY, "admin": ADMIN}))
+
+    second_profiles = {"readonly": profile("readonly", access_token=f"{MARKER}-vector-access-readonly-old-key")}
+    second = seal(pad(write_payload(second_profiles)), SECOND_KEY, 3, fixed("nonce second-key", 24))
+    add("second-key", "sealed with the second key of a two-key keyfile (after a rotation, before re-sealing)",
+        "second-key.vault", second, "two-keys.key", ok(SECOND_KEY, [PRIMARY_KEY, SECOND_KEY], 3, second_profiles))
+
+    # A payload whose length is a multiple of 256 gets a whole block of padding (768 -> 1024 bytes).
+    filler = profile("full", access_token="")
+    filler["access_token"] = MARKER + "-" + "x" * (768 - len(write_payload({"full": filler})) - len(MARKER) - 1)
+    full_payload = write_payload({"full": filler})
+    assert len(full_payload) == 768
+    full = seal(pad(full_payload), PRIMARY_KEY, 2, fixed("nonce full-block", 24))
+    assert len(full) == 52 + 16 + 1024
+    add("full-block-padding", "a payload of exactly 768 bytes, padded with a whole fourth block (1092-byte file)",
+        "full-block-padding.vault", full, "primary.key", ok(PRIMARY_KEY, [PRIMARY_KEY], 2, {"full": filler}))
+
+    # Broken vaults, in the reading order of SECURITY.md, "Reading a vault, and the errors".
+    plaintext = json.dumps({"access_token": f"{MARKER}-vector-plaintext", "token_type": "Bearer",
+                            "expires_in": 3600}, separators=(",", ":")).encode("ascii")
+    add("not-a-vault", "an old plaintext token file given as the vault (check 1)",
+        "not-a-vault.vault", plaintext, "primary.key", {"outcome": "not-a-vault"})
+    add("not-a-vault-empty", "an empty file (check 1: shorter than the magic is not a vault)",
+        "empty.vault", b"", "primary.key", {"outcome": "not-a-vault"})
+    add("truncated-header", "cut after 11 bytes: magic and version but no flags byte (check 2)",
+        "truncated-header.vault", two[:11], "primary.key", {"outcome": "truncated", "size": 11})
+    add("truncated-box", "the worked example less its last byte: smaller than the smallest vault (check 5)",
+        "truncated-box.vault", example[:-1], "worked-example.key", {"outcome": "truncated", "size": 323})
+
+    future = seal(pad(write_payload({"readonly": READONLY})), PRIMARY_KEY, 1, fixed("nonce version-2", 24), version=0x02)
+    add("unsupported-version", "format version byte 0x02, otherwise sealed correctly (a reader that ignored the "
+        "version would open it) (check 3)",
+        "unsupported-version.vault", future, "primary.key", {"outcome": "unsupported-version", "version": 2})
+    add("unsupported-version-short", "format version 0x02 in a 100-byte file: the version is told before the size "
+        "(check 3 before check 5)",
+        "unsupported-version-short.vault", future[:100], "primary.key", {"outcome": "unsupported-version", "version": 2})
+    flagged = seal(pad(write_payload({"readonly": READONLY})), PRIMARY_KEY, 1, fixed("nonce flags", 24), flags=0x01)
+    add("unknown-flags", "flags byte 0x01, otherwise sealed correctly (a reader that ignored flags would open it) "
+        "(check 4)",
+        "unknown-flags.vault", flagged, "primary.key", {"outcome": "unknown-flags", "flags": 1})
+    add("bad-length", "the two-profile vault with one byte appended (check 6)",
+        "bad-length.vault", two + b"\x00", "primary.key", {"outcome": "bad-length", "size": len(two) + 1})
+    add("wrong-key", "the second-key vault opened with only the primary key (check 7)",
+        "second-key.vault", second, "primary.key",
+        {"outcome": "wrong-key", "key_id": key_id(SECOND_KEY).hex(), "available": primary_only})
+
+    damaged = bytearray(two)
+    damaged[-1] ^= 0x01
+    add("tampered", "the two-profile vault with the last ciphertext byte flipped (check 8)",
+        "tampered.vault", bytes(damaged), "primary.key", {"outcome": "tampered"})
+    rolled = bytearray(two)
+    rolled[20:28] = (6).to_bytes(8, "big")
+    add("tampered-generation", "the two-profile vault with its clear-text generation edited from 7 to 6: the header "
+        "is authenticated (check 8)",
+        "tampered-generation.vault", bytes(rolled), "primary.key", {"outcome": "tampered"})
+
+    unpadded = b'{"version":1,"profiles":{}}'
+    unpadded += bytes(BLOCK_SIZE - len(unpadded))  # zeros but no 0x80
+    add("bad-padding", "sealed correctly, but the payload is zero-filled to 256 bytes with no 0x80 marker (check 9)",
+        "bad-padding.vault", seal(unpadded, PRIMARY_KEY, 1, fixed("nonce bad-padding", 24)), "primary.key",
+        {"outcome": "bad-padding"})
+    cut_json = write_payload({"readonly": READONLY})[:-40]
+    add("bad-payload", "sealed and padded correctly, but the JSON is cut short (check 10)",
+        "bad-payload.vault", seal(pad(cut_json), PRIMARY_KEY, 1, fixed("nonce bad-payload", 24)), "primary.key",
+        {"outcome": "bad-payload"})
+    later = write_payload({"readonly": READONLY}, version=2)
+    add("unsupported-payload-version", "payload version 2 with profiles shaped like version 1 ones (check 11)",
+        "unsupported-payload-version.vault", seal(pad(later), PRIMARY_KEY, 1, fixed("nonce payload-2", 24)),
+        "primary.key", {"outcome": "unsupported-payload-version", "payload_version": 2})
+
+    manifest = {
+        "comment": "Written by Tests/Interop/make_vectors.py; do not edit by hand. Keys are public test keys. "
+                   "Copy a vector and its keyfile to a private folder with mode 0600 before opening them: "
+                   "git does not keep file modes.",
+        "format_version": 1,
+        "vectors": vectors,
+    }
+    files["vectors.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the checked-in files instead of writing")
+    parser.add_argument("--output", default=VECTORS, help="the vectors folder (default: %(default)s)")
+    arguments = parser.parse_args()
+    files = build()
+    if arguments.check:
+        differ = []
+        for name, data in sorted(files.items()):
+            try:
+                with open(os.path.join(arguments.output, name), "rb") as handle:
+                    if handle.read() != data:
+                        differ.append(name)
+            except FileNotFoundError:
+                differ.append(name)
+        for name in differ:
+            print(f"make_vectors: {name} differs from what make_vectors.py writes", file=sys.stderr)
+        return 1 if differ else 0
+    os.makedirs(arguments.output, exist_ok=True)
+    for name, data in sorted(files.items()):
+        with open(os.path.join(arguments.output, name), "wb") as handle:
+            handle.write(data)
+    print(f"make_vectors: wrote {len(files)} files to {os.path.normpath(arguments.output)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,691 @@
+import Foundation
+import SystemPackage
+import Testing
+@testable import TokenVault
+
+// The `tokenvault` command against a token endpoint that misbehaves on demand (FaultServer). Each
+// test checks what a user sees: the exit code, the class of message on stderr, what `status --json`
+// says is in the vault afterwards, and what the token endpoint received.
+
+private let resource = "https://mcp.example.com/mcp"
+private let oldAccess = "\(secretMarker)-old-access"
+private let oldRefresh = "\(secretMarker)-old-refresh"
+private let newAccess = "\(secretMarker)-new-access"
+private let newRefresh = "\(secretMarker)-new-refresh"
+
+/// A good token response that rotates the refresh token; `expires_in` as a string, as some servers send it.
+private let rotated = FaultServer.json(
+    200, #"{"access_token":"\#(newAccess)","token_type":"Bearer","expires_in":"3600","refresh_token":"\#(newRefresh)"}"#)
+
+/// Import JSON in MCP Inspector's shape; `expiresIn` -10 makes an already expired access token.
+private func tokenJSON(access: String = oldAccess, refresh: String = oldRefresh, expiresIn: Int = -10, scope: String? = nil) -> String {
+    let scopeMember = scope.map { #","scope":"\#($0)""# } ?? ""
+    return #"{"access_token":"\#(access)","refresh_token":"\#(refresh)","expires_in":\#(expiresIn)\#(scopeMember)}"#
+}
+
+private func importProfile(
+    _ sandbox: Sandbox, _ name: String = "p", endpoint: String, json: String = tokenJSON(),
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    try sandbox.expectSuccess(
+        ["import", name, "--token-endpoint", endpoint, "--client-id", "c", "--resource", resource],
+        stdin: json, sourceLocation: sourceLocation)
+}
+
+/// The same 8-hex-digit fingerprint `status` shows for a token.
+private func fingerprint(_ token: String) -> String {
+    Secret(copying: token).fingerprint
+}
+
+private func unixNow() -> Int {
+    Int(time(nil))
+}
+
+/// One profile of `tokenvault status NAME --json`.
+private struct ProfileStatus {
+    let fields: [String: Any]
+    /// The `now` the command reported.
+    let now: Int
+
+    private var access: [String: Any] { fields["access_token"] as? [String: Any] ?? [:] }
+    private var refresh: [String: Any] { fields["refresh_token"] as? [String: Any] ?? [:] }
+
+    var state: String? { fields["state"] as? String }
+    var accessState: String? { access["state"] as? String }
+    var accessExpiresAt: Int? { access["expires_at"] as? Int }
+    var accessExpiresIn: Int? { access["expires_in"] as? Int }
+    var accessFingerprint: String? { access["fingerprint"] as? String }
+    var refreshFingerprint: String? { refresh["fingerprint"] as? String }
+    var scope: String? { fields["scope"] as? String }
+    var reauthRequired: Bool? { fields["reauth_required"] as? Bool }
+    var clientRejected: Bool? { fields["client_rejected"] as? Bool }
+    var lastError: String? { fields["last_error"] as? String }
+    var lastErrorAt: Int? { fields["last_error_at"] as? Int }
+    var consecutiveFailures: Int? { fields["consecutive_failures"] as? Int }
+    var retryAfter: Int? { fields["retry_after"] as? Int }
+    var lastRefreshedAt: Int? { fields["last_refreshed_at"] as? Int }
+}
+
+private func profileStatus(_ sandbox: Sandbox, _ name: String = "p", sourceLocation: SourceLocation = #_sourceLocation) throws -> ProfileStatus {
+    let result = try sandbox.expectSuccess(["status", name, "--json"], sourceLocation: sourceLocation)
+    let document = try #require(
+        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+    let profiles = try #require(document["profiles"] as? [[String: Any]], sourceLocation: sourceLocation)
+    let profile = try #require(profiles.first { $0["name"] as? String == name }, sourceLocation: sourceLocation)
+    return ProfileStatus(fields: profile, now: document["now"] as? Int ?? 0)
+}
+
+/// The members of an `application/x-www-form-urlencoded` body, values as sent (still encoded).
+private func formFields(_ body: String) -> [String: String] {
+    var fields: [String: String] = [:]
+    for pair in body.split(separator: "&") {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        fields[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+    }
+    return fields
+}
+
+/// The tokens the sandbox was given, unchanged: a failed refresh keeps what the vault had.
+private func expectOldTokensKept(_ status: ProfileStatus, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(status.accessFingerprint == fingerprint(oldAccess), "the access token changed", sourceLocation: sourceLocation)
+    #expect(status.refreshFingerprint == fingerprint(oldRefresh), "the refresh token changed", sourceLocation: sourceLocation)
+}
+
+private func base64URL(_ text: String) -> String {
+    Data(text.utf8).base64EncodedString()
+        .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        .replacingOccurrences(of: "=", with: "")
+}
+
+@Suite("refresh faults")
+struct RefreshFaultTests {
+    // MARK: Successful refreshes
+
+    @Test("an expired token is refreshed once: the new token is printed, sealed and rotated, and the request carries no scope")
+    func successfulRefresh() throws {
+        let server = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let before = unixNow()
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(newAccess)\n")
+
+        let status = try profileStatus(sandbox)
+        #expect(status.accessState == "valid")
+        #expect(status.accessFingerprint == fingerprint(newAccess))
+        #expect(status.refreshFingerprint == fingerprint(newRefresh))
+        #expect(status.refreshFingerprint != fingerprint(oldRefresh))
+        let expiresIn = try #require(status.accessExpiresIn)
+        #expect((3590...3600).contains(expiresIn))
+        let expiresAt = try #require(status.accessExpiresAt)
+        #expect((before + 3600...unixNow() + 3600).contains(expiresAt))
+        #expect(status.state == "ok")
+        #expect(status.consecutiveFailures == 0)
+        #expect(status.lastError == nil)
+        #expect(status.lastRefreshedAt != nil)
+
+        let requests = server.requests
+        try #require(requests.count == 1)
+        let request = requests[0]
+        #expect(request.method == "POST")
+        #expect(request.path == "/token")
+        #expect(request.header("Accept") == "application/json")
+        #expect(request.header("Content-Type") == "application/x-www-form-urlencoded")
+        #expect(request.header("Authorization") == nil)
+        let form = formFields(request.body)
+        #expect(form == [
+            "grant_type": "refresh_token",
+            "refresh_token": oldRefresh,
+            "client_id": "c",
+            "resource": "https%3A%2F%2Fmcp.example.com%2Fmcp",
+        ])
+        #expect(form["scope"] == nil)
+
+        let again = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(again.status == 0)
+        #expect(again.stdout == "\(newAccess)\n")
+        #expect(server.requests.count == 1, "a fresh token was refreshed again")
+
+        let onDisk = try Data(contentsOf: URL(fileURLWithPath: sandbox.vault))
+        #expect(onDisk.range(of: Data(secretMarker.utf8)) == nil, "a token is readable in the vault file")
+    }
+
+    @Test("a response without refresh_token or scope keeps the stored refresh token and scope")
+    func noRotation() throws {
+        let server = try FaultServer([FaultServer.json(200, #"{"access_token":"\#(newAccess)","token_type":"Bearer","expires_in":3600}"#)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL, json: tokenJSON(scope: "read write"))
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(newAccess)\n")
+
+        let status = try profileStatus(sandbox)
+        #expect(status.accessFingerprint == fingerprint(newAccess))
+        #expect(status.refreshFingerprint == fingerprint(oldRefresh))
+        #expect(status.scope == "read write")
+        #expect(status.accessState == "valid")
+        #expect(server.requests.count == 1)
+    }
+
+    @Test("without expires_in, a JWT access token expires at its exp claim")
+    func jwtExpiry() throws {
+        let exp = unixNow() + 1800
+        let jwt = base64URL(#"{"alg":"none","typ":"JWT"}"#) + "." + base64URL(#"{"sub":"user","exp":\#(exp)}"#) + ".\(secretMarker)-signature"
+        let server = try FaultServer([FaultServer.json(200, #"{"access_token":"\#(jwt)","token_type":"Bearer","refresh_token":"\#(newRefresh)"}"#)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(jwt)\n")
+
+        let status = try profileStatus(sandbox)
+        #expect(status.accessExpiresAt == exp)
+        #expect(status.accessState == "valid")
+        #expect(status.accessFingerprint == fingerprint(jwt))
+        #expect(server.requests.count == 1)
+    }
+
+    @Test("without expires_in, an opaque access token has an unknown expiry and is used without refreshing")
+    func opaqueTokenWithoutExpiry() throws {
+        let server = try FaultServer([FaultServer.json(200, #"{"access_token":"\#(newAccess)","token_type":"Bearer","refresh_token":"\#(newRefresh)"}"#)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(newAccess)\n")
+
+        let status = try profileStatus(sandbox)
+        #expect(status.accessExpiresAt == nil)
+        #expect(status.fields["access_token"].flatMap { ($0 as? [String: Any])?["expires_at"] } is NSNull)
+        #expect(status.accessState == "unknown_expiry")
+
+        let again = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(again.status == 0)
+        #expect(again.stdout == "\(newAccess)\n")
+        #expect(server.requests.count == 1, "a token of unknown expiry was refreshed without a 401")
+    }
+
+    // MARK: Transient failures
+
+    @Test("a 500 exits 23 with a hint, keeps the tokens and records the failure and a back-off")
+    func serverError() throws {
+        let server = try FaultServer([.respond(status: 500, headers: [("Content-Type", "text/plain")], body: "upstream exploded")])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let before = unixNow()
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        let after = unixNow()
+        #expect(result.status == 23)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
+        #expect(result.stderr.contains("tokenvault: hint: "))
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.state == "failing")
+        #expect(status.consecutiveFailures == 1)
+        #expect(status.lastError?.contains("500") == true)
+        let failedAt = try #require(status.lastErrorAt)
+        #expect((before...after).contains(failedAt))
+        // The first back-off is about a second.
+        let retryAfter = try #require(status.retryAfter)
+        #expect((failedAt + 1...failedAt + 2).contains(retryAfter))
+        #expect(status.reauthRequired == false)
+        #expect(server.requests.count == 1)
+    }
+
+    @Test("within a back-off, token makes no request and exits 23 again")
+    func backOffHonoured() throws {
+        let server = try FaultServer([.respond(status: 503, headers: [("Retry-After", "60")], body: "maintenance")])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let first = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(first.status == 23)
+        let status = try profileStatus(sandbox)
+        let retryAfter = try #require(status.retryAfter)
+        #expect((status.now + 55...status.now + 60).contains(retryAfter))
+
+        let second = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(second.status == 23)
+        #expect(second.stdout.isEmpty)
+        #expect(second.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
+        #expect(server.requests.count == 1, "the token endpoint was called during the back-off")
+        // A refused attempt inside the back-off is not another failure of the server.
+        #expect(try profileStatus(sandbox).consecutiveFailures == 1)
+    }
+
+    @Test("a 429 with Retry-After: 1 backs off one second, then the next token call refreshes")
+    func rateLimited() throws {
+        let server = try FaultServer([.respond(status: 429, headers: [("Retry-After", "1")], body: ""), rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let before = unixNow()
+        let first = try sandbox.run(["token", "p"], secretOnStdout: true)
+        let after = unixNow()
+        #expect(first.status == 23)
+        #expect(first.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
+        let failed = try profileStatus(sandbox)
+        expectOldTokensKept(failed)
+        let retryAfter = try #require(failed.retryAfter)
+        #expect((before + 1...after + 1).contains(retryAfter))
+
+        Thread.sleep(forTimeInterval: 1.5)
+        let second = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == "\(newAccess)\n")
+        #expect(server.requests.count == 2)
+
+        let recovered = try profileStatus(sandbox)
+        #expect(recovered.refreshFingerprint == fingerprint(newRefresh))
+        #expect(recovered.consecutiveFailures == 0)
+        #expect(recovered.retryAfter == nil)
+        #expect(recovered.lastError == nil)
+        #expect(recovered.state == "ok")
+    }
+
+    @Test("no usable answer (malformed JSON) is retried once with the same refresh token, and the second answer counts")
+    func malformedThenGood() throws {
+        let server = try FaultServer([FaultServer.json(200, "{not json"), rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(newAccess)\n")
+
+        let requests = server.requests
+        try #require(requests.count == 2)
+        #expect(requests[0].body == requests[1].body)
+        #expect(formFields(requests[1].body)["refresh_token"] == oldRefresh)
+
+        let status = try profileStatus(sandbox)
+        #expect(status.accessFingerprint == fingerprint(newAccess))
+        #expect(status.refreshFingerprint == fingerprint(newRefresh))
+        #expect(status.consecutiveFailures == 0)
+    }
+
+    @Test("malformed JSON twice exits 23 after exactly two identical requests")
+    func malformedTwice() throws {
+        let server = try FaultServer([FaultServer.json(200, "{not json")])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 23)
+        #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
+        #expect(result.stderr.contains("tokenvault: hint: "))
+
+        let requests = server.requests
+        #expect(requests.count == 2)
+        #expect(Set(requests.map(\.body)).count == 1)
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.consecutiveFailures == 1)
+        #expect(status.lastError?.contains("not JSON") == true)
+    }
+
+    @Test("a 1 MiB answer is cut off without a crash, retried once, then exits 23")
+    func oversizedBody() throws {
+        let server = try FaultServer([.oversizedBody(bytes: 1 << 20)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 23, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
+        #expect(server.requests.count == 2)
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.consecutiveFailures == 1)
+        #expect(status.lastError?.contains("exceeded") == true)
+    }
+
+    @Test("a token endpoint slower than TOKENVAULT_HTTP_TIMEOUT is given up on, retried once, and exits 23")
+    func timeout() throws {
+        let server = try FaultServer([.delay(seconds: 5, then: rotated)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let start = ContinuousClock.now
+        let result = try sandbox.run(["token", "p"], environment: ["TOKENVAULT_HTTP_TIMEOUT": "1"], secretOnStdout: true)
+        let elapsed = ContinuousClock.now - start
+        #expect(result.status == 23, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
+        #expect(elapsed < .seconds(4.5), "the 1 s timeout was not applied: \(elapsed)")
+
+        let requests = server.requests
+        #expect(requests.count == 2)
+        #expect(Set(requests.map(\.body)).count == 1)
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.consecutiveFailures == 1)
+        #expect(status.lastError != nil)
+        #expect(status.retryAfter != nil)
+    }
+
+    @Test("a TOKENVAULT_HTTP_TIMEOUT that is not a number of seconds is a usage error")
+    func badTimeoutVariable() throws {
+        let server = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], environment: ["TOKENVAULT_HTTP_TIMEOUT": "soon"], secretOnStdout: true)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("tokenvault: error: TOKENVAULT_HTTP_TIMEOUT='soon'"))
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test("with the token endpoint down, an expired token exits 23 and a valid one is still served")
+    func serverDown() throws {
+        let gone = try FaultServer([rotated])
+        let endpoint = gone.tokenURL
+        gone.stop()
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, "expired", endpoint: endpoint)
+        try importProfile(sandbox, "fresh", endpoint: endpoint, json: tokenJSON(expiresIn: 3600))
+
+        let failed = try sandbox.run(["token", "expired"], secretOnStdout: true)
+        #expect(failed.status == 23)
+        #expect(failed.stdout.isEmpty)
+        #expect(failed.stderr.contains("tokenvault: error: could not refresh profile 'expired' for now"))
+        #expect(failed.stderr.contains("tokenvault: hint: "))
+        let expired = try profileStatus(sandbox, "expired")
+        expectOldTokensKept(expired)
+        #expect(expired.consecutiveFailures == 1)
+        #expect(expired.lastError?.contains("unreachable") == true)
+
+        let served = try sandbox.run(["token", "fresh"], secretOnStdout: true)
+        #expect(served.status == 0)
+        #expect(served.stdout == "\(oldAccess)\n")
+        #expect(served.stderr.isEmpty)
+        let fresh = try profileStatus(sandbox, "fresh")
+        #expect(fresh.consecutiveFailures == 0)
+        #expect(fresh.lastError == nil)
+    }
+
+    @Test("with the token endpoint down, a token inside its refresh margin is served and the failure recorded")
+    func serverDownDuringMargin() throws {
+        let gone = try FaultServer([rotated])
+        let endpoint = gone.tokenURL
+        gone.stop()
+        let sandbox = try Sandbox()
+        // A one-hour token obtained 58 minutes ago: two minutes left, inside the five-minute margin.
+        let now = Int64(unixNow())
+        let store = VaultStore(location: VaultLocation(path: FilePath(sandbox.vault)), keys: try KeyRing.load(keyfile: FilePath(sandbox.keyfile)))
+        try store.update { profiles, _ in
+            profiles["p"] = TokenProfile(
+                accessToken: Secret(copying: oldAccess), refreshToken: Secret(copying: oldRefresh),
+                expiresAt: now + 120, importedAt: now - 3480,
+                binding: RefreshBinding(tokenEndpoint: endpoint, clientID: "c", resource: resource)
+            )
+        }
+        #expect(try profileStatus(sandbox).accessState == "refresh_due")
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(oldAccess)\n")
+        #expect(!result.stderr.contains("tokenvault: error:"))
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.consecutiveFailures == 1)
+        #expect(status.lastError?.contains("unreachable") == true)
+    }
+
+    // MARK: Refusals
+
+    @Test("invalid_grant exits 20, keeps the tokens, marks re-authentication and stops asking; other profiles still work")
+    func invalidGrant() throws {
+        let server = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant","error_description":"expired"}"#)])
+        let other = try FaultServer([FaultServer.json(200, #"{"access_token":"\#(secretMarker)-other-new"}"#)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+        try importProfile(sandbox, "q", endpoint: other.tokenURL,
+                          json: tokenJSON(access: "\(secretMarker)-q-access", refresh: "\(secretMarker)-q-refresh", expiresIn: 3600))
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 20)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: error: MCP authentication failed: refresh token expired or revoked"))
+        #expect(result.stderr.contains("tokenvault: hint: sign in again"))
+        #expect(result.stderr.contains("tokenvault import p"))
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.reauthRequired == true)
+        #expect(status.state == "reauth-required")
+        #expect(status.lastError?.contains("invalid_grant") == true)
+        #expect(server.requests.count == 1)
+
+        let again = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(again.status == 20)
+        #expect(again.stderr.contains("MCP authentication failed: refresh token expired or revoked"))
+        #expect(server.requests.count == 1, "a refused refresh token was sent again")
+
+        let served = try sandbox.run(["token", "q"], secretOnStdout: true)
+        #expect(served.status == 0, "\(served.stderr)")
+        #expect(served.stdout == "\(secretMarker)-q-access\n")
+        #expect(other.requests.isEmpty)
+        let q = try profileStatus(sandbox, "q")
+        #expect(q.reauthRequired == false)
+        #expect(q.state == "ok")
+        #expect(q.refreshFingerprint == fingerprint("\(secretMarker)-q-refresh"))
+    }
+
+    @Test("invalid_client exits 21 and marks the client rejected")
+    func invalidClient() throws {
+        let server = try FaultServer([FaultServer.json(401, #"{"error":"invalid_client"}"#)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 21)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: error: the authorization server no longer accepts the OAuth client of profile 'p'"))
+        #expect(result.stderr.contains("tokenvault: hint: register the client again"))
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.clientRejected == true)
+        #expect(status.reauthRequired == false)
+        #expect(status.state == "client-rejected")
+
+        let again = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(again.status == 21)
+        #expect(server.requests.count == 1, "a rejected client asked again")
+    }
+
+    @Test("invalid_target exits 22 as a configuration error")
+    func invalidTarget() throws {
+        let server = try FaultServer([FaultServer.json(400, #"{"error":"invalid_target"}"#)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 22)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: error: the token endpoint of profile 'p' refused the request: invalid_target"))
+        #expect(result.stderr.contains("tokenvault: hint: check the profile's token endpoint and resource"))
+
+        let status = try profileStatus(sandbox)
+        expectOldTokensKept(status)
+        #expect(status.reauthRequired == false)
+        #expect(status.clientRejected == false)
+        #expect(status.consecutiveFailures == 1)
+        #expect(status.lastError?.contains("invalid_target") == true)
+        #expect(server.requests.count == 1)
+    }
+
+    @Test("a redirect exits 22 and the refresh token never reaches the redirect target")
+    func redirect() throws {
+        let target = try FaultServer([rotated])
+        let server = try FaultServer([.respond(status: 302, headers: [("Location", target.tokenURL)], body: "")])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+
+        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        #expect(result.status == 22)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: error: the token endpoint of profile 'p' refused the request"))
+        #expect(result.stderr.contains("redirected (302)"))
+        #expect(server.requests.count == 1)
+        #expect(target.requests.isEmpty, "the redirect was followed")
+        expectOldTokensKept(try profileStatus(sandbox))
+    }
+
+    // MARK: Commands
+
+    @Test("refresh --force on a fresh token makes exactly one request and rotates")
+    func forcedRefresh() throws {
+        let server = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL, json: tokenJSON(expiresIn: 3600))
+
+        let result = try sandbox.run(["refresh", "p", "--force"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("tokenvault: p: refreshed"))
+        #expect(result.stderr.contains("refresh token rotated"))
+        #expect(server.requests.count == 1)
+
+        let status = try profileStatus(sandbox)
+        #expect(status.accessFingerprint == fingerprint(newAccess))
+        #expect(status.refreshFingerprint == fingerprint(newRefresh))
+    }
+
+    @Test("refresh without --force leaves a fresh token alone")
+    func unforcedRefreshOfFreshToken() throws {
+        let server = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL, json: tokenJSON(expiresIn: 3600))
+
+        let result = try sandbox.run(["refresh", "p"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("tokenvault: p: still fresh, not refreshed"))
+        #expect(server.requests.isEmpty)
+        expectOldTokensKept(try profileStatus(sandbox))
+    }
+
+    @Test("refresh --all refreshes only the profiles that are due")
+    func refreshAll() throws {
+        let dueServer = try FaultServer([rotated])
+        let freshServer = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, "due", endpoint: dueServer.tokenURL)
+        try importProfile(sandbox, "fresh", endpoint: freshServer.tokenURL, json: tokenJSON(expiresIn: 3600))
+
+        let result = try sandbox.run(["refresh", "--all"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("tokenvault: due: refreshed"))
+        #expect(result.stderr.contains("tokenvault: fresh: still fresh, not refreshed"))
+        #expect(dueServer.requests.count == 1)
+        #expect(freshServer.requests.isEmpty)
+
+        #expect(try profileStatus(sandbox, "due").refreshFingerprint == fingerprint(newRefresh))
+        expectOldTokensKept(try profileStatus(sandbox, "fresh"))
+    }
+
+    @Test("refresh --all goes on after a failure and exits with the first failure's code")
+    func refreshAllWithFailure() throws {
+        let refusing = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant"}"#)])
+        let working = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, "a-refused", endpoint: refusing.tokenURL)
+        try importProfile(sandbox, "b-working", endpoint: working.tokenURL)
+
+        let result = try sandbox.run(["refresh", "--all"])
+        #expect(result.status == 20)
+        #expect(result.stderr.contains("tokenvault: error: MCP authentication failed: refresh token expired or revoked for profile 'a-refused'"))
+        #expect(result.stderr.contains("tokenvault: b-working: refreshed"))
+        #expect(working.requests.count == 1)
+        #expect(try profileStatus(sandbox, "b-working").accessFingerprint == fingerprint(newAccess))
+    }
+
+    @Test("token --rejected with the current token refreshes once; with an older token it returns the current one")
+    func rejectedToken() throws {
+        let server = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL, json: tokenJSON(expiresIn: 3600))
+
+        let first = try sandbox.run(["token", "p", "--rejected"], stdin: "\(oldAccess)\n", secretOnStdout: true)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "\(newAccess)\n")
+        #expect(server.requests.count == 1)
+        #expect(formFields(server.requests[0].body)["refresh_token"] == oldRefresh)
+
+        let stale = try sandbox.run(["token", "p", "--rejected"], stdin: "\(oldAccess)\n", secretOnStdout: true)
+        #expect(stale.status == 0, "\(stale.stderr)")
+        #expect(stale.stdout == "\(newAccess)\n")
+        #expect(server.requests.count == 1, "a token that is no longer current caused another refresh")
+
+        let status = try profileStatus(sandbox)
+        #expect(status.accessFingerprint == fingerprint(newAccess))
+        #expect(status.refreshFingerprint == fingerprint(newRefresh))
+    }
+
+    @Test("token --rejected without a token on stdin is invalid input")
+    func rejectedWithoutToken() throws {
+        let server = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL, json: tokenJSON(expiresIn: 3600))
+
+        let result = try sandbox.run(["token", "p", "--rejected"], stdin: "")
+        #expect(result.status == 19)
+        #expect(result.stderr.contains("tokenvault: error: --rejected expects the rejected access token on stdin"))
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test("exec refreshes, passes the token in MCP_ACCESS_TOKEN or --env, and never passes the vault key on")
+    func exec() throws {
+        let server = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+        let keyText = try #require(
+            try String(contentsOfFile: sandbox.keyfile, encoding: .utf8)
+                .split(separator: "\n").first { $0.hasPrefix("tokenvault-key-v1:") }.map(String.init))
+        // Both key variables set: TOKENVAULT_KEY is used, and neither may reach the command.
+        let keyEnvironment: [String: String?] = ["TOKENVAULT_KEY": keyText]
+
+        let result = try sandbox.run(["exec", "p", "--", "/usr/bin/env"], environment: keyEnvironment, secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("MCP_ACCESS_TOKEN=\(newAccess)"))
+        #expect(!lines.contains { $0.hasPrefix("TOKENVAULT_KEY=") || $0.hasPrefix("TOKENVAULT_KEYFILE=") })
+        #expect(!result.stdout.contains(keyText))
+        #expect(lines.contains("TOKENVAULT_PATH=\(sandbox.vault)"))
+        #expect(server.requests.count == 1)
+
+        let other = try sandbox.run(["exec", "p", "--env", "OTHER", "--", "/usr/bin/env"], secretOnStdout: true)
+        #expect(other.status == 0, "\(other.stderr)")
+        let otherLines = other.stdout.split(separator: "\n").map(String.init)
+        #expect(otherLines.contains("OTHER=\(newAccess)"))
+        #expect(!otherLines.contains { $0.hasPrefix("MCP_ACCESS_TOKEN=") })
+        #expect(!otherLines.contains { $0.hasPrefix("TOKENVAULT_KEYFILE=") })
+        #expect(server.requests.count == 1)
+    }
+
+    @Test("exec does not run the command when no token can be had")
+    func execWithoutToken() throws {
+        let server = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant"}"#)])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+        let marker = sandbox.directory.file("ran")
+
+        let result = try sandbox.run(["exec", "p", "--", "/usr/bin/touch", marker])
+        #expect(result.status == 20)
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+}
