@@ -81,6 +81,7 @@ enum Failure {
         case let error as VaultError: return error.description
         case let error as RefreshError: return error.description
         case let error as CommandFailure: return error.message
+        case let error as DiscoveryError: return error.description
         default: return "\(error)"
         }
     }
@@ -90,6 +91,7 @@ enum Failure {
         case let error as VaultError: return error.hint
         case let error as RefreshError: return error.hint
         case let error as CommandFailure: return error.hint
+        case let error as DiscoveryError: return error.hint
         default: return nil
         }
     }
@@ -99,6 +101,9 @@ enum Failure {
         case let error as VaultError: return ExitStatus(error)
         case let error as RefreshError: return ExitStatus(error)
         case let error as CommandFailure: return error.status
+        case let error as DiscoveryError:
+            if case .unreachable = error { return .transient }
+            return .configurationRejected
         default: return .internalError
         }
     }

@@ -23,7 +23,10 @@ struct Import: ParsableCommand {
     var profile: String
 
     @Option(name: .long, help: ArgumentHelp("The authorization server's token endpoint (https, or http on loopback).", valueName: "url"))
-    var tokenEndpoint: String
+    var tokenEndpoint: String?
+
+    @Option(name: .long, help: ArgumentHelp("The MCP server's URL (e.g. https://mcp.example.com/mcp): find the token endpoint, issuer and resource through its OAuth metadata (RFC 9728, RFC 8414) instead of --token-endpoint.", valueName: "url"))
+    var server: String?
 
     @Option(name: .long, help: ArgumentHelp("The OAuth client id. Defaults to client_id in the input.", valueName: "id"))
     var clientID: String?
@@ -51,10 +54,14 @@ struct Import: ParsableCommand {
 
     func validate() throws {
         guard ProfileName.isValid(profile) else { throw ValidationError(VaultError.invalidProfileName(profile).description) }
+        guard (tokenEndpoint == nil) != (server == nil) else {
+            throw ValidationError("give either --token-endpoint URL or --server URL")
+        }
         do {
-            _ = try EndpointURL(tokenEndpoint)
+            if let tokenEndpoint { _ = try EndpointURL(tokenEndpoint) }
+            if let server { _ = try EndpointURL(server) }
         } catch {
-            throw ValidationError("--token-endpoint: \(error)")
+            throw ValidationError("\(tokenEndpoint != nil ? "--token-endpoint" : "--server"): \(error)")
         }
         if let authMethod, ClientAuthMethod(rawValue: authMethod) == nil {
             throw ValidationError("--auth-method must be one of none, client_secret_basic, client_secret_post")
@@ -69,6 +76,16 @@ struct Import: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
+        var endpoint = tokenEndpoint ?? ""
+        var resource = resource
+        var issuer = issuer
+        if let server {
+            let found = try Discovery.discover(server: server)
+            endpoint = found.tokenEndpoint
+            resource = resource ?? found.resource
+            issuer = issuer ?? found.issuer
+            Reporter.note("discovered token endpoint \(found.tokenEndpoint) (issuer \(found.issuer), resource \(found.resource))")
+        }
         let now = WallClock.now
         let tokens = try readInput()
         let clientSecret = try clientSecretFile.map {
@@ -90,7 +107,7 @@ struct Import: ParsableCommand {
             tokenType: tokens.tokenType ?? "Bearer", scope: tokens.scope, expiresAt: tokens.expiresAt,
             importedAt: now,
             binding: RefreshBinding(
-                tokenEndpoint: tokenEndpoint, clientID: clientID, clientSecret: clientSecret,
+                tokenEndpoint: endpoint, clientID: clientID, clientSecret: clientSecret,
                 authMethod: method, resource: resource, issuer: issuer
             )
         )

@@ -81,6 +81,9 @@ struct Status: ParsableCommand {
             } else if let error = profile.refreshState.lastError {
                 out += "\(name): last refresh error: \(error)\n"
             }
+            if let spent = profile.refreshState.ambiguousSpendAt {
+                out += "\(name): a refresh \(Describe.ago(spent, now: now)) got no usable answer; the server may have rotated the refresh token without tokenvault hearing of it\n"
+            }
         }
         return out
     }
@@ -125,6 +128,7 @@ struct Status: ParsableCommand {
             out.field("last_error_at", .integer(state.lastErrorAt))
             out.field("consecutive_failures", .integer(state.consecutiveFailures))
             out.field("retry_after", .integer(state.retryAfter))
+            out.field("ambiguous_spend_at", .integer(state.ambiguousSpendAt))
             out.field("token_endpoint", .string(profile.binding.tokenEndpoint))
             out.field("client_id", .string(profile.binding.clientID))
             out.field("auth_method", .string(profile.binding.authMethod.rawValue))

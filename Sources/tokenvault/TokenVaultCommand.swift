@@ -28,6 +28,8 @@ enum Entry {
             Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
         } catch let error as RefreshError {
             Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
+        } catch let error as DiscoveryError {
+            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
         } catch let error as CommandFailure {
             Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
         } catch {

@@ -167,4 +167,20 @@ struct RefreshServerTests {
         expectNoLeak(result, of: [seeded["client_secret"] as! String])
         #expect(try server.resourceAccepts(result.stdout.trimmingCharacters(in: .newlines)))
     }
+
+    @Test("import --server finds the token endpoint, issuer and resource through RFC 9728 and RFC 8414 metadata")
+    func discovery() throws {
+        let server = try OAuthServer()
+        let sandbox = try Sandbox()
+        let seeded = try server.seedJSON(accessLifetime: -5)
+        let result = try sandbox.expectSuccess(["import", "found", "--server", server.resource], stdin: seeded)
+        #expect(result.stderr.contains("discovered token endpoint \(server.tokenEndpoint)"))
+        let status = try statusJSON(sandbox, "found")
+        #expect(status["token_endpoint"] as? String == server.tokenEndpoint)
+        #expect(status["issuer"] as? String == server.issuer)
+        #expect(status["resource"] as? String == server.resource)
+        let token = try sandbox.run(["token", "found"], secretOnStdout: true)
+        #expect(token.status == 0)
+        #expect(try server.resourceAccepts(token.stdout.trimmingCharacters(in: .newlines)))
+    }
 }

@@ -8,6 +8,7 @@ struct HTTPResponse {
     let retryAfter: String?
     let contentType: String?
     let location: String?
+    let wwwAuthenticate: String?
 }
 
 /// Why no complete HTTP answer came back. The distinction that matters for a refresh token is
@@ -52,6 +53,7 @@ enum Curl {
         var retryAfter: String?
         var contentType: String?
         var location: String?
+        var wwwAuthenticate: String?
 
         init(limit: Int) { body = SecureBuffer(count: limit) }
     }
@@ -74,7 +76,7 @@ enum Curl {
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             // A new response (after a 100 Continue): forget the previous one's headers.
-            sink.retryAfter = nil; sink.contentType = nil; sink.location = nil
+            sink.retryAfter = nil; sink.contentType = nil; sink.location = nil; sink.wwwAuthenticate = nil
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
@@ -82,10 +84,16 @@ enum Curl {
             case "retry-after": sink.retryAfter = value
             case "content-type": sink.contentType = value
             case "location": sink.location = value
+            case "www-authenticate": sink.wwwAuthenticate = value
             default: break
             }
         }
         return length
+    }
+
+    /// GETs `url` (metadata documents: nothing secret is sent).
+    static func get(url: EndpointURL, limits: HTTPLimits) throws(TransportFailure) -> HTTPResponse {
+        try perform(url: url, form: nil, authorization: nil, limits: limits)
     }
 
     /// POSTs `form` (already encoded, in guarded memory) to `url`. `authorization` is a whole
@@ -94,14 +102,22 @@ enum Curl {
     static func postForm(
         url: EndpointURL, form: Secret, authorization: Secret?, limits: HTTPLimits
     ) throws(TransportFailure) -> HTTPResponse {
+        try perform(url: url, form: form, authorization: authorization, limits: limits)
+    }
+
+    private static func perform(
+        url: EndpointURL, form: Secret?, authorization: Secret?, limits: HTTPLimits
+    ) throws(TransportFailure) -> HTTPResponse {
         precondition(ready)
         guard let handle = curl_easy_init() else { throw .notSent("libcurl could not create a handle") }
         defer { curl_easy_cleanup(handle) }
         var headers: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headers) }
         headers = curl_slist_append(headers, "Accept: application/json")
-        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded")
-        headers = curl_slist_append(headers, "Expect:")
+        if form != nil {
+            headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded")
+            headers = curl_slist_append(headers, "Expect:")
+        }
         if let authorization {
             var line = SecureWriter(capacity: authorization.count + 1)
             line.append(authorization)
@@ -126,14 +142,16 @@ enum Curl {
         set(CURLOPT_NOSIGNAL, 1)
         set(CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
         set(CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
-        set(CURLOPT_POST, 1)
         if url.isLoopback { set(CURLOPT_PROXY, "") }
-        if status == CURLE_OK {
-            status = tokenvault_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(form.count))
-        }
-        if status == CURLE_OK {
-            status = form.withUnsafeBytes { bytes in
-                tokenvault_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+        if let form {
+            set(CURLOPT_POST, 1)
+            if status == CURLE_OK {
+                status = tokenvault_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(form.count))
+            }
+            if status == CURLE_OK {
+                status = form.withUnsafeBytes { bytes in
+                    tokenvault_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                }
             }
         }
         if status == CURLE_OK { status = tokenvault_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers) }
@@ -143,7 +161,9 @@ enum Curl {
         if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context) }
         guard status == CURLE_OK else { throw .notSent("libcurl refused an option: \(describe(status))") }
 
-        let result = withExtendedLifetime(sink) { form.withUnsafeBytes { _ in curl_easy_perform(handle) } }
+        // `form` is a parameter, alive until this function returns: its bytes stay put while
+        // libcurl sends them.
+        let result = withExtendedLifetime((sink, form)) { curl_easy_perform(handle) }
         if sink.overflowed { throw .bodyTooLarge(limit: limits.maximumBodyBytes) }
         guard result == CURLE_OK else {
             var sent: Int = 0
@@ -162,7 +182,8 @@ enum Curl {
         _ = tokenvault_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
         return HTTPResponse(
             status: code, body: Secret(buffer: sink.body, range: 0..<sink.count),
-            retryAfter: sink.retryAfter, contentType: sink.contentType, location: sink.location
+            retryAfter: sink.retryAfter, contentType: sink.contentType, location: sink.location,
+            wwwAuthenticate: sink.wwwAuthenticate
         )
     }
 

@@ -115,7 +115,7 @@ struct RefreshEngine: Sendable {
             // A lost answer may mean a spent token. Record that, then present the same token
             // once more: servers with a grace window for the previous token (Cloudflare's
             // provider) answer it; strict ones answer invalid_grant, which is then the truth.
-            logger.warning("no usable answer to a refresh; retrying once with the same refresh token",
+            logger.notice("no usable answer to a refresh; retrying once with the same refresh token",
                            metadata: ["profile": "\(name)", "reason": "\(detail)"])
             _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
                 current.refreshState.ambiguousSpendAt = WallClock.now
@@ -147,8 +147,11 @@ struct RefreshEngine: Sendable {
             logger.error("client rejected by the token endpoint", metadata: ["profile": "\(name)", "detail": "\(detail)"])
             throw RefreshError.clientRejected(profile: name, detail: detail)
         case .configuration(let detail):
+            // Back off here too, so that a script calling in a loop does not keep sending the
+            // refresh token to an endpoint that refuses it.
             _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
-                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: nil)
+                let delay = Self.backoff(failures: current.refreshState.consecutiveFailures + 1)
+                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: now + delay)
             }
             logger.error("token endpoint refused the request", metadata: ["profile": "\(name)", "detail": "\(detail)"])
             throw RefreshError.configurationRejected(profile: name, detail: detail)
@@ -160,18 +163,20 @@ struct RefreshEngine: Sendable {
                 retryAt = now + delay
                 Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: retryAt)
             }
-            logger.warning("refresh failed, will retry", metadata: ["profile": "\(name)", "detail": "\(detail)"])
+            logger.notice("refresh failed, will retry", metadata: ["profile": "\(name)", "detail": "\(detail)"])
             throw RefreshError.transient(profile: name, detail: detail, retryAfter: retryAt)
         case .ambiguous:
             preconditionFailure("ambiguous outcomes are retried above")
         }
     }
 
-    /// Exponential back-off with jitter: about 1, 2, 4 … seconds, at most 5 minutes.
+    /// Exponential back-off with full jitter in its upper half: 1-2, 2-4, 4-8 … seconds after
+    /// the 1st, 2nd, 3rd failure, at most 5 minutes, so processes that failed together do not
+    /// retry together.
     static func backoff(failures: Int64) -> Int64 {
-        let base = min(300, Int64(1) << min(failures - 1, 9))
-        let jitter = Int64(Sodium.randomUInt32(below: UInt32(base / 2 + 1)))
-        return max(1, base / 2 + jitter + base / 4)
+        let ceiling = min(300, Int64(1) << min(max(failures, 1), 9))
+        let floor = ceiling / 2
+        return floor + Int64(Sodium.randomUInt32(below: UInt32(ceiling - floor + 1)))
     }
 
     static func recordFailure(_ state: inout RefreshState, _ detail: String, now: UnixTime, retryAfter: UnixTime?) {

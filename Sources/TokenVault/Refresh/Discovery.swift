@@ -1,0 +1,154 @@
+/// Finds a profile's refresh binding from the MCP server's URL alone:
+///
+/// 1. RFC 9728 protected resource metadata: the `resource_metadata` URL of the server's 401
+///    `WWW-Authenticate` challenge, else `/.well-known/oauth-protected-resource/<path>`, else
+///    `/.well-known/oauth-protected-resource`, on the server's origin.
+/// 2. The first of its `authorization_servers` is the issuer; RFC 8414
+///    `/.well-known/oauth-authorization-server[/<path>]`, else OpenID Connect
+///    `<issuer>/.well-known/openid-configuration`. The metadata's `issuer` must equal it
+///    (RFC 8414 §3.3), and its `token_endpoint` must pass the same rules as any token endpoint.
+public enum Discovery {
+    public struct Result: Sendable, Equatable {
+        public let resource: String
+        public let issuer: String
+        public let tokenEndpoint: String
+    }
+
+    public static func discover(server: String, limits: HTTPLimits = HTTPLimits()) throws(DiscoveryError) -> Result {
+        let serverURL: EndpointURL
+        do { serverURL = try EndpointURL(server) } catch { throw .invalidURL(server, error.description) }
+
+        var candidates: [String] = []
+        if let challenge = try? Curl.get(url: serverURL, limits: limits), challenge.status == 401,
+           let header = challenge.wwwAuthenticate, let advertised = parameter("resource_metadata", in: header) {
+            candidates.append(advertised)
+        }
+        let path = serverURL.pathAndQuery.split(separator: "?").first.map(String.init) ?? "/"
+        if path != "/" { candidates.append(serverURL.origin + "/.well-known/oauth-protected-resource" + path) }
+        candidates.append(serverURL.origin + "/.well-known/oauth-protected-resource")
+
+        let (metadataURL, resourceMetadata) = try firstDocument(candidates, limits: limits, what: "protected resource metadata")
+        guard let resource = resourceMetadata["resource"], !resource.isEmpty else {
+            throw .invalidMetadata(metadataURL, "it has no resource")
+        }
+        guard let resourceURL = try? EndpointURL(resource), resourceURL.origin == serverURL.origin else {
+            throw .invalidMetadata(metadataURL, "its resource '\(resource)' is not on \(serverURL.origin)")
+        }
+        guard let issuer = resourceMetadata.list("authorization_servers").first else {
+            throw .invalidMetadata(metadataURL, "it names no authorization_servers")
+        }
+        let issuerURL: EndpointURL
+        do { issuerURL = try EndpointURL(issuer) } catch { throw .invalidMetadata(metadataURL, error.description) }
+
+        let issuerPath = issuerURL.pathAndQuery == "/" ? "" : issuerURL.pathAndQuery
+        let trimmedIssuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        let (asURL, serverMetadata) = try firstDocument([
+            issuerURL.origin + "/.well-known/oauth-authorization-server" + issuerPath,
+            trimmedIssuer + "/.well-known/openid-configuration",
+            issuerURL.origin + "/.well-known/openid-configuration" + issuerPath,
+        ].uniqued(), limits: limits, what: "authorization server metadata")
+        guard serverMetadata["issuer"] == issuer else {
+            throw .invalidMetadata(asURL, "its issuer '\(serverMetadata["issuer"] ?? "")' is not '\(issuer)'")
+        }
+        guard let tokenEndpoint = serverMetadata["token_endpoint"] else {
+            throw .invalidMetadata(asURL, "it has no token_endpoint")
+        }
+        do { _ = try EndpointURL(tokenEndpoint) } catch { throw .invalidMetadata(asURL, error.description) }
+        return Result(resource: resource, issuer: issuer, tokenEndpoint: tokenEndpoint)
+    }
+
+    /// Fetches the first URL that answers 200 with a JSON object.
+    private static func firstDocument(
+        _ urls: [String], limits: HTTPLimits, what: String
+    ) throws(DiscoveryError) -> (String, MetadataDocument) {
+        var lastProblem = "no URL to try"
+        for url in urls {
+            guard let endpoint = try? EndpointURL(url) else {
+                lastProblem = "\(url) is not an allowed URL"
+                continue
+            }
+            let response: HTTPResponse
+            do {
+                response = try Curl.get(url: endpoint, limits: limits)
+            } catch {
+                switch error {
+                case .notSent(let reason), .noAnswer(let reason): throw .unreachable(url, reason)
+                case .bodyTooLarge(let limit): lastProblem = "\(url) answered more than \(limit) bytes"
+                }
+                continue
+            }
+            guard response.status == 200, let document = MetadataDocument(response.body) else {
+                lastProblem = "\(url) answered \(response.status)"
+                continue
+            }
+            return (url, document)
+        }
+        throw .noMetadata(what, lastProblem)
+    }
+
+    /// A parameter of an HTTP authentication challenge: `name="value"` or `name=value`.
+    static func parameter(_ name: String, in header: String) -> String? {
+        guard let start = header.firstRange(of: name + "=") else { return nil }
+        var rest = header[start.upperBound...]
+        if rest.first == "\"" {
+            rest = rest.dropFirst()
+            return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+        }
+        return String(rest.prefix { $0 != "," && $0 != " " })
+    }
+}
+
+/// Why discovery failed.
+public enum DiscoveryError: Error, Sendable, CustomStringConvertible {
+    case invalidURL(String, String)
+    case unreachable(String, String)
+    case noMetadata(String, String)
+    case invalidMetadata(String, String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(_, let problem): return "cannot discover from this URL: \(problem)"
+        case .unreachable(let url, let reason): return "cannot reach \(url): \(reason)"
+        case .noMetadata(let what, let problem): return "found no \(what) (last: \(problem))"
+        case .invalidMetadata(let url, let problem): return "refusing the metadata at \(url): \(problem)"
+        }
+    }
+
+    public var hint: String {
+        switch self {
+        case .unreachable: return "check the network and retry"
+        default: return "pass --token-endpoint URL (and --resource URI) instead of --server"
+        }
+    }
+}
+
+/// A metadata JSON object's string members and string-array members.
+private struct MetadataDocument {
+    private var strings: [String: String] = [:]
+    private var lists: [String: [String]] = [:]
+
+    init?(_ body: Secret) {
+        let buffer = body.withUnsafeBytes { SecureBuffer(copying: $0) }
+        guard let document = try? JSONDocument(parsing: buffer, length: buffer.count),
+              case .object(let members) = document.root else { return nil }
+        for (key, value) in members {
+            let name = document.string(key)
+            switch value {
+            case .string(let range): strings[name] = document.string(range)
+            case .array(let items):
+                lists[name] = items.compactMap { if case .string(let range) = $0 { return document.string(range) } else { return nil } }
+            default: break
+            }
+        }
+    }
+
+    subscript(_ name: String) -> String? { strings[name] }
+    func list(_ name: String) -> [String] { lists[name] ?? [] }
+}
+
+private extension Array where Element == String {
+    func uniqued() -> [String] {
+        var seen = Set<String>()
+        return filter { seen.insert($0).inserted }
+    }
+}
