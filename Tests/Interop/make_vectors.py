@@ -285,10 +285,32 @@ def build():
     add("bad-payload", "sealed and padded correctly, but the JSON is cut short (check 10)",
         "bad-payload.vault", seal(pad(cut_json), PRIMARY_KEY, 1, fixed("nonce bad-payload", 24)), "primary.key",
         {"outcome": "bad-payload"})
+    version_text = write_payload({"readonly": READONLY}).replace(b'{"version":1,', b'{"version":"1",', 1)
+    assert json.loads(version_text)["version"] == "1"
+    add("bad-payload-version-string", 'payload version written as the string "1": the version must be a JSON number '
+        "(check 11)",
+        "bad-payload-version-string.vault", seal(pad(version_text), PRIMARY_KEY, 1, fixed("nonce version-string", 24)),
+        "primary.key", {"outcome": "bad-payload"})
     later = write_payload({"readonly": READONLY}, version=2)
     add("unsupported-payload-version", "payload version 2 with profiles shaped like version 1 ones (check 11)",
         "unsupported-payload-version.vault", seal(pad(later), PRIMARY_KEY, 1, fixed("nonce payload-2", 24)),
         "primary.key", {"outcome": "unsupported-payload-version", "payload_version": 2})
+    # "profiles" comes first and its profile has neither token_endpoint nor client_id: a reader that
+    # checked the profiles before the version would call this malformed.
+    later_shape = json.dumps({
+        "profiles": {"readonly": {"tokens": {"access": f"{MARKER}-vector-access-v2", "refresh": f"{MARKER}-vector-refresh-v2"},
+                                  "client": {"id": "client-readonly", "endpoint": "https://auth.example.com/oauth/token"}}},
+        "version": 2,
+    }, separators=(",", ":")).encode("ascii")
+    add("unsupported-payload-version-other-profiles", "payload version 2, written after profiles that are not shaped "
+        "like version 1 ones: the version is checked before the profiles (check 11 before check 12)",
+        "unsupported-payload-version-other-profiles.vault",
+        seal(pad(later_shape), PRIMARY_KEY, 1, fixed("nonce payload-2-shape", 24)),
+        "primary.key", {"outcome": "unsupported-payload-version", "payload_version": 2})
+    no_profiles = b'{"version":1}'
+    add("bad-payload-no-profiles", 'payload version 1 without a "profiles" member (check 12)',
+        "bad-payload-no-profiles.vault", seal(pad(no_profiles), PRIMARY_KEY, 1, fixed("nonce no-profiles", 24)),
+        "primary.key", {"outcome": "bad-payload"})
 
     manifest = {
         "comment": "Written by Tests/Interop/make_vectors.py; do not edit by hand. Keys are public test keys. "

@@ -26,7 +26,6 @@ test vectors checked into git do not keep mode 0600.
 import argparse
 import base64
 import binascii
-import json
 import math
 import sys
 
@@ -115,54 +114,246 @@ def read_keyfile(path):
     return keys
 
 
-def as_integer(value):
-    """An integer member; SECURITY.md lets readers take a numeric string or a fraction too."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+# SECURITY.md, "How tokenvault reads" (under "Payload"): the JSON the payload may hold.
+MAXIMUM_DEPTH = 64
+WHITESPACE = b" \t\n\r"
+DIGITS = b"0123456789"
+HEX_DIGITS = b"0123456789abcdefABCDEF"
+ESCAPES = {ord('"'): b'"', ord("\\"): b"\\", ord("/"): b"/", ord("b"): b"\b", ord("f"): b"\f",
+           ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t"}
+
+
+class JSONNumber:
+    """A JSON number, kept as its text: its value is read only where it matters (the version)."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+class JSONObject:
+    """A JSON object as its members in order, duplicates kept; names are the unescaped bytes."""
+
+    def __init__(self, members):
+        self.members = members
+
+
+class JSONSyntax(ValueError):
+    pass
+
+
+class JSONReader:
+    """RFC 8259 JSON, with the payload's limits: at most 64 levels of nesting, no unpaired
+    surrogate escape, leading zeros in numbers accepted. Strings are byte strings (not checked to
+    be UTF-8)."""
+
+    def __init__(self, data):
+        self.data = data
+        self.position = 0
+
+    def fail(self, reason):
+        return JSONSyntax(f"{reason} at byte {self.position}")
+
+    def skip_whitespace(self):
+        while self.position < len(self.data) and self.data[self.position] in WHITESPACE:
+            self.position += 1
+
+    def document(self):
+        value = self.value(0)
+        self.skip_whitespace()
+        if self.position != len(self.data):
+            raise self.fail("trailing characters")
         return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            try:
-                number = float(value)
-            except ValueError:
-                return None
-            return int(number) if math.isfinite(number) else None
-    return None
+
+    def value(self, depth):
+        if depth >= MAXIMUM_DEPTH:
+            raise self.fail("nesting too deep")
+        self.skip_whitespace()
+        if self.position >= len(self.data):
+            raise self.fail("unexpected end of input")
+        byte = self.data[self.position]
+        if byte == ord("{"):
+            return self.object(depth)
+        if byte == ord("["):
+            return self.array(depth)
+        if byte == ord('"'):
+            return self.string()
+        for literal, value in ((b"true", True), (b"false", False), (b"null", None)):
+            if byte == literal[0]:
+                if self.data[self.position:self.position + len(literal)] != literal:
+                    raise self.fail("invalid literal")
+                self.position += len(literal)
+                return value
+        if byte == ord("-") or byte in DIGITS:
+            return self.number()
+        raise self.fail("unexpected character")
+
+    def expect(self, *closers):
+        self.skip_whitespace()
+        if self.position >= len(self.data):
+            raise self.fail("unexpected end of input")
+        byte = self.data[self.position]
+        if byte not in closers:
+            raise self.fail("expected one of " + ", ".join(repr(chr(c)) for c in closers))
+        self.position += 1
+        return byte
+
+    def object(self, depth):
+        self.position += 1
+        members = []
+        self.skip_whitespace()
+        if self.position < len(self.data) and self.data[self.position] == ord("}"):
+            self.position += 1
+            return JSONObject(members)
+        while True:
+            self.skip_whitespace()
+            if self.position >= len(self.data) or self.data[self.position] != ord('"'):
+                raise self.fail("expected a member name")
+            name = self.string()
+            self.expect(ord(":"))
+            members.append((name, self.value(depth + 1)))
+            if self.expect(ord(","), ord("}")) == ord("}"):
+                return JSONObject(members)
+
+    def array(self, depth):
+        self.position += 1
+        elements = []
+        self.skip_whitespace()
+        if self.position < len(self.data) and self.data[self.position] == ord("]"):
+            self.position += 1
+            return elements
+        while True:
+            elements.append(self.value(depth + 1))
+            if self.expect(ord(","), ord("]")) == ord("]"):
+                return elements
+
+    def digits(self):
+        start = self.position
+        while self.position < len(self.data) and self.data[self.position] in DIGITS:
+            self.position += 1
+        if self.position == start:
+            raise self.fail("invalid number")
+
+    def number(self):
+        start = self.position
+        if self.data[self.position] == ord("-"):
+            self.position += 1
+        self.digits()  # leading zeros are accepted
+        if self.position < len(self.data) and self.data[self.position] == ord("."):
+            self.position += 1
+            self.digits()
+        if self.position < len(self.data) and self.data[self.position] in b"eE":
+            self.position += 1
+            if self.position < len(self.data) and self.data[self.position] in b"+-":
+                self.position += 1
+            self.digits()
+        return JSONNumber(self.data[start:self.position].decode("ascii"))
+
+    def hex4(self):
+        text = self.data[self.position:self.position + 4]
+        if len(text) != 4 or any(byte not in HEX_DIGITS for byte in text):
+            raise self.fail("invalid \\u escape")
+        self.position += 4
+        return int(text, 16)
+
+    def string(self):
+        self.position += 1
+        out = bytearray()
+        while self.position < len(self.data):
+            byte = self.data[self.position]
+            self.position += 1
+            if byte == ord('"'):
+                return bytes(out)
+            if byte < 0x20:
+                raise self.fail("control character in string")
+            if byte != ord("\\"):
+                out.append(byte)
+                continue
+            if self.position >= len(self.data):
+                break
+            escaped = self.data[self.position]
+            self.position += 1
+            if escaped in ESCAPES:
+                out += ESCAPES[escaped]
+            elif escaped == ord("u"):
+                scalar = self.hex4()
+                if 0xD800 <= scalar < 0xDC00:
+                    if self.data[self.position:self.position + 2] != b"\\u":
+                        raise self.fail("unpaired surrogate")
+                    self.position += 2
+                    low = self.hex4()
+                    if not 0xDC00 <= low < 0xE000:
+                        raise self.fail("unpaired surrogate")
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                elif 0xDC00 <= scalar < 0xE000:
+                    raise self.fail("unpaired surrogate")
+                out += chr(scalar).encode("utf-8")
+            else:
+                raise self.fail("invalid escape")
+        raise self.fail("unterminated string")
+
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def number_value(number):
+    """An integer from a JSON number: written as an integer that fits in 64 signed bits, as it
+    is; otherwise a finite value under 9e18 in magnitude, truncated toward zero; else None."""
+    text = number.text
+    if all(c in "0123456789" for c in text.lstrip("-")) and text.count("-") <= 1:
+        magnitude = text.lstrip("-").lstrip("0") or "0"
+        if len(magnitude) <= 19:
+            value = int(magnitude) * (-1 if text.startswith("-") else 1)
+            if INT64_MIN <= value <= INT64_MAX:
+                return value
+    real = float(text)
+    if not math.isfinite(real) or abs(real) >= 9e18:
+        return None
+    return int(real)
+
+
+def member_name(name):
+    return name.decode("utf-8", errors="replace")
 
 
 def check_payload(payload, path):
-    """Checks 10 and 11 of "Reading a vault": JSON shape, then the payload version."""
+    """Checks 10 to 12 of "Reading a vault": JSON, the payload version, then the profiles."""
     def malformed(reason):
         return VaultFailure("bad-payload", f"{path} opened but its payload is malformed: {reason}")
 
     try:
-        document = json.loads(payload.decode("utf-8", errors="surrogateescape"))
-    except ValueError as error:
+        document = JSONReader(payload).document()
+    except JSONSyntax as error:
         raise malformed(f"not JSON ({error})") from None
-    if not isinstance(document, dict):
+    if not isinstance(document, JSONObject):
         raise malformed("not a JSON object")
-    profiles = document.get("profiles", {})
-    if not isinstance(profiles, dict):
-        raise malformed('"profiles" is not an object')
-    for name, profile in profiles.items():
-        if not isinstance(profile, dict):
-            raise malformed(f"profile {name!r} is not an object")
-        for required in ("token_endpoint", "client_id"):
-            if not isinstance(profile.get(required), str):
-                raise malformed(f"profile {name!r} has no {required} string")
-    if "version" not in document:
-        raise malformed("no version")
-    version = as_integer(document["version"])
+    # 11. The version decides how the rest reads: it is checked before anything else.
+    version = None
+    has_version = False
+    profiles = None
+    for name, value in document.members:  # the last of duplicate members counts
+        if name == b"version":
+            if not isinstance(value, JSONNumber):
+                raise malformed("version is not a number")
+            has_version = True
+            version = number_value(value)
+        elif name == b"profiles":
+            profiles = value
+    if version is None:
+        raise malformed("no version" if not has_version else "version is not a 64-bit integer")
     if version != PAYLOAD_VERSION:
         raise VaultFailure(
-            "unsupported-payload-version",
-            f"{path} holds payload version {document['version']!r}; this reader reads {PAYLOAD_VERSION}",
+            "unsupported-payload-version", f"{path} holds payload version {version}; this reader reads {PAYLOAD_VERSION}"
         )
+    # 12. The profiles, each one (a duplicate profile name is checked every time it occurs).
+    if not isinstance(profiles, JSONObject):
+        raise malformed('"profiles" is missing or not an object')
+    for name, profile in profiles.members:
+        if not isinstance(profile, JSONObject):
+            raise malformed(f"profile {member_name(name)!r} is not an object")
+        members = {member_name(key): value for key, value in profile.members}
+        for required in ("token_endpoint", "client_id"):
+            if not isinstance(members.get(required), bytes):
+                raise malformed(f"profile {member_name(name)!r} has no {required} string")
 
 
 def open_vault(data, keys, path):
@@ -210,7 +401,7 @@ def open_vault(data, keys, path):
         payload = nacl.bindings.sodium_unpad(padded, BLOCK_SIZE)
     except nacl.exceptions.CryptoError:
         raise VaultFailure("bad-padding", f"{path} opened but its padding is malformed") from None
-    # 10, 11. JSON shape, payload version
+    # 10, 11, 12. JSON, payload version, profiles
     check_payload(payload, path)
     return payload
 

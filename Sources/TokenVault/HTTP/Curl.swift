@@ -97,8 +97,9 @@ enum Curl {
     }
 
     /// POSTs `form` (already encoded, in guarded memory) to `url`. `authorization` is a whole
-    /// `Authorization` header line, if any. libcurl copies header lines into its own heap for
-    /// the duration of the request; the form body is sent from guarded memory without a copy.
+    /// `Authorization` header line, if any. libcurl copies header lines and (into its send
+    /// buffer) the form body, and receives the answer into its own buffer before handing it to
+    /// us; it zeroes none of these. SECURITY.md ("Memory during a refresh") says so.
     static func postForm(
         url: EndpointURL, form: Secret, authorization: Secret?, limits: HTTPLimits
     ) throws(TransportFailure) -> HTTPResponse {

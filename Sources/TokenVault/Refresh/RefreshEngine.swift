@@ -130,12 +130,11 @@ struct RefreshEngine: Sendable {
         case .success(let tokens, let sentAt):
             return try seal(name, tokens: tokens, sentAt: sentAt, spent: refreshToken, profile: profile)
         case .reauthenticate(let detail):
-            let recorded = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+            // Recorded only if the vault still holds the refresh token that was refused: a
+            // profile re-imported meanwhile stays as it is.
+            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
                 current.refreshState.reauthenticationRequired = true
                 Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: nil)
-            }
-            if let current = recorded, current.refreshToken.map({ !$0.isEqual(to: refreshToken) }) ?? false {
-                return current
             }
             logger.error("refresh token refused: re-authentication required", metadata: ["profile": "\(name)", "detail": "\(detail)"])
             throw RefreshError.reauthenticationRequired(profile: name, detail: detail)
