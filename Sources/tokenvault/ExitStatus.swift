@@ -38,6 +38,11 @@ enum ExitStatus: Int32, CaseIterable {
     case transient = 23
     /// Refreshed, but the new tokens could not be sealed into the vault.
     case sealFailed = 24
+    /// `status --check`: a profile needs attention (re-authentication, a rejected client, an
+    /// expired token that could not be refreshed, a refresh token expiring soon).
+    case checkFailed = 30
+    /// `audit`: findings are left to fix.
+    case auditFindings = 31
     /// `exec`: the command was found but could not be run.
     case commandNotRunnable = 126
     /// `exec`: the command was not found.

@@ -20,6 +20,16 @@ struct Status: ParsableCommand {
     @Flag(name: .long, help: "Print JSON (a stable, documented schema) instead of a table.")
     var json = false
 
+    @Flag(name: .long, help: "Exit 30 when any profile needs re-authentication, has a rejected client, has an expired access token it could not refresh, or has a refresh token expiring within --warn-days.")
+    var check = false
+
+    @Option(name: .long, help: ArgumentHelp("With --check: how many days before a refresh token's expiry to start failing.", valueName: "days"))
+    var warnDays: Int = 7
+
+    func validate() throws {
+        guard warnDays >= 0 && warnDays <= 3650 else { throw ValidationError("--warn-days must be between 0 and 3650") }
+    }
+
     func run() throws {
         let store = try options.store()
         let snapshot = try store.read()
@@ -32,11 +42,38 @@ struct Status: ParsableCommand {
             names = [profile]
         }
         let profiles = names.map { ($0, snapshot.profiles[$0]!) }
+        let window = Int64(warnDays) * 86_400
+        let problems = check ? profiles.flatMap { name, profile in
+            ProfileHealth.problems(of: profile, now: now, warnWithin: window).map { (name, $0) }
+        } : []
         if json {
-            print(Self.json(snapshot: snapshot, location: store.location, profiles: profiles, now: now))
+            print(Self.json(snapshot: snapshot, location: store.location, profiles: profiles, now: now,
+                            check: check ? (warnDays, problems) : nil))
         } else {
             print(Self.table(snapshot: snapshot, location: store.location, profiles: profiles, now: now), terminator: "")
+            if check { print(Self.checkReport(problems, profiles: profiles, warnDays: warnDays), terminator: "") }
         }
+        if !problems.isEmpty { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+    }
+
+    static func describe(_ problem: ProfileHealth.Problem) -> String {
+        switch problem {
+        case .reauthenticationRequired: return "refresh token refused: re-authenticate and re-import"
+        case .clientRejected: return "OAuth client refused: register again and re-import"
+        case .expiredUnrefreshed: return "access token expired and the last refresh failed"
+        case .refreshTokenExpiring(let remaining):
+            return remaining > 0 ? "refresh token expires in \(Describe.duration(remaining)): re-authenticate before then" : "refresh token expired: re-authenticate and re-import"
+        }
+    }
+
+    static func checkReport(_ problems: [(String, ProfileHealth.Problem)], profiles: [(String, TokenProfile)], warnDays: Int) -> String {
+        var out = ""
+        for (name, problem) in problems { out += "check: \(name): \(describe(problem))\n" }
+        for (name, profile) in profiles where profile.refreshToken != nil && profile.refreshTokenExpiresAt == nil {
+            out += "check: \(name): refresh token expiry unknown (the server sent none; import with --refresh-lifetime 30d to track it)\n"
+        }
+        out += problems.isEmpty ? "check: ok (warning \(warnDays) days before refresh tokens expire)\n" : "check: \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
+        return out
     }
 
     static func stateWord(_ profile: TokenProfile) -> String {
@@ -88,7 +125,10 @@ struct Status: ParsableCommand {
         return out
     }
 
-    static func json(snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime) -> String {
+    static func json(
+        snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime,
+        check: (warnDays: Int, problems: [(String, ProfileHealth.Problem)])? = nil
+    ) -> String {
         var out = JSONOutput()
         out.beginObject()
         out.field("schema", .integer(1))
@@ -116,6 +156,7 @@ struct Status: ParsableCommand {
             out.field("age_seconds", .integer(now - profile.refreshTokenIssuedAt))
             out.field("expires_at", .integer(profile.refreshTokenExpiresAt))
             out.field("expires_in", .integer(profile.refreshTokenExpiresAt.map { $0 - now }))
+            out.field("expiry_known", .bool(profile.refreshTokenExpiresAt != nil))
             out.endObject()
             out.field("token_type", .string(profile.tokenType))
             out.field("scope", .string(profile.scope))
@@ -137,6 +178,21 @@ struct Status: ParsableCommand {
             out.endObject()
         }
         out.endArray()
+        if let check {
+            out.beginObject("check")
+            out.field("ok", .bool(check.problems.isEmpty))
+            out.field("warn_days", .integer(Int64(check.warnDays)))
+            out.beginArray("problems")
+            for (name, problem) in check.problems {
+                out.beginObject()
+                out.field("profile", .string(name))
+                out.field("problem", .string(problem.code))
+                out.field("detail", .string(describe(problem)))
+                out.endObject()
+            }
+            out.endArray()
+            out.endObject()
+        }
         out.endObject()
         return out.text
     }

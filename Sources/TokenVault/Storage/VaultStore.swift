@@ -137,6 +137,56 @@ public struct VaultStore: Sendable {
         }
     }
 
+    /// Re-seals the vault under `newKeys.sealingKey`, under the writer lock: opens it with any key
+    /// of either ring, seals the same profiles as the next generation, checks that the new bytes
+    /// open with the new key alone and decode to the same profiles, then replaces the file
+    /// atomically. Returns the key id the vault was sealed with before.
+    public func rotate(to newKeys: KeyRing) throws(VaultError) -> KeyID {
+        let either = VaultStore(location: location, keys: KeyRing(keys: newKeys.keys + keys.keys), logger: logger)
+        do {
+            return try FileLock.holding(location.lockPath, location: location, timeout: lockTimeout) {
+                either.removeStrayTemporaryFiles()
+                let current = try either.read()
+                let payload = VaultPayload.encode(current.profiles)
+                let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: current.generation &+ 1)
+                let check = try Self.openBytes(file, keys: KeyRing(keys: [newKeys.sealingKey]))
+                let reopened = try VaultPayload.decode(check.plaintext)
+                guard Set(reopened.keys) == Set(current.profiles.keys),
+                      reopened.allSatisfy({ name, profile in
+                          current.profiles[name].map { Self.sameTokens(profile, $0) } ?? false
+                      })
+                else {
+                    throw VaultError.invalidInput("the re-sealed vault did not read back the same profiles; nothing was written")
+                }
+                try either.replaceAtomically(with: file)
+                logger.notice("re-sealed the vault under a new key", metadata: [
+                    "path": "\(pathString)", "from": "\(current.sealedWith)", "to": "\(newKeys.sealingKey.id)",
+                ])
+                return current.sealedWith
+            }
+        } catch let error as VaultError {
+            throw error
+        } catch let error as VaultFormatError {
+            throw .unreadable(path: pathString, error)
+        } catch {
+            throw .invalidInput("\(error)")
+        }
+    }
+
+    private static func sameTokens(_ lhs: TokenProfile, _ rhs: TokenProfile) -> Bool {
+        func same(_ a: Secret?, _ b: Secret?) -> Bool {
+            switch (a, b) {
+            case (nil, nil): return true
+            case (let a?, let b?): return a.isEqual(to: b)
+            default: return false
+            }
+        }
+        return same(lhs.accessToken, rhs.accessToken) && same(lhs.refreshToken, rhs.refreshToken)
+            && same(lhs.binding.clientSecret, rhs.binding.clientSecret)
+            && lhs.binding.tokenEndpoint == rhs.binding.tokenEndpoint && lhs.expiresAt == rhs.expiresAt
+            && lhs.refreshState == rhs.refreshState
+    }
+
     /// Seals and atomically replaces the vault. Callers hold the writer lock.
     func write(_ profiles: [String: TokenProfile], generation: UInt64) throws(VaultError) {
         let payload = VaultPayload.encode(profiles)
@@ -148,7 +198,7 @@ public struct VaultStore: Sendable {
         ])
     }
 
-    private func replaceAtomically(with bytes: [UInt8]) throws(VaultError) {
+    func replaceAtomically(with bytes: [UInt8]) throws(VaultError) {
         let suffix = Sodium.randomBytes(count: 6).hexString
         let temporary = location.directory.appending(location.temporaryPrefix + suffix)
         let descriptor = try PrivateFile.createExclusively(temporary)
@@ -183,7 +233,7 @@ public struct VaultStore: Sendable {
 
     /// Temp files left by a writer that was killed before its rename. Only called under the lock,
     /// so no live writer owns any of them.
-    private func removeStrayTemporaryFiles() {
+    func removeStrayTemporaryFiles() {
         guard let names = try? location.directory.directoryEntries() else { return }
         for name in names where name.hasPrefix(location.temporaryPrefix) {
             let stray = location.directory.appending(name)

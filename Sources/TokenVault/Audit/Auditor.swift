@@ -1,0 +1,223 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The checks behind `tokenvault audit`: file types, owners and modes of the vault, its folder,
+/// its lock files and the keyfiles; the key in the environment; plaintext token files left
+/// near the vault; stray temp files; vault or keys tracked by git.
+public struct Auditor: Sendable {
+    public let location: VaultLocation
+    public let keyfiles: [FilePath]
+    public let keyInEnvironment: Bool
+    /// Folders searched for old plaintext token files, besides the vault's.
+    public let searchFolders: [FilePath]
+    public let home: FilePath?
+
+    public init(location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?) {
+        self.location = location
+        self.keyfiles = keyfiles
+        self.keyInEnvironment = keyInEnvironment
+        self.searchFolders = searchFolders
+        self.home = home
+    }
+
+    public func run() -> [AuditFinding] {
+        var findings: [AuditFinding] = []
+        findings += checkFolder()
+        findings += checkPrivateFile(location.path, role: "vault", required: true)
+        for lock in lockFiles() { findings += checkPrivateFile(lock, role: "lock file", required: false) }
+        for keyfile in keyfiles { findings += checkKeyfile(keyfile) }
+        if keyInEnvironment {
+            findings.append(AuditFinding(
+                check: "key-in-environment", severity: .warning, path: "TOKENVAULT_KEY",
+                problem: "the vault key is in the environment, readable in /proc/PID/environ by this user and root and inherited by child processes",
+                fix: "keep the key in a keyfile (tokenvault keygen --output FILE) and set TOKENVAULT_KEYFILE instead", repair: nil))
+        }
+        findings += checkPlaintext()
+        findings += checkStrayFiles()
+        for path in [location.path] + keyfiles { findings += checkGit(path) }
+        return findings
+    }
+
+    /// Applies the safe repairs: modes and stray temp files always, plaintext removal only with
+    /// `removePlaintext`. Returns the findings with `fixed` set where the repair worked.
+    public func apply(_ findings: [AuditFinding], removePlaintext: Bool) -> [AuditFinding] {
+        findings.map { finding in
+            var finding = finding
+            let path = FilePath(finding.path)
+            switch finding.repair {
+            case .setPermissions(let mode)?:
+                finding.fixed = path.withPlatformString { chmod($0, mode.rawValue) } == 0
+            case .removeStrayFile?:
+                finding.fixed = (try? path.unlink()) != nil
+            case .removePlaintext?:
+                if removePlaintext { finding.fixed = (try? SecretReader.scrubAndRemove(path)) != nil }
+            case nil:
+                break
+            }
+            return finding
+        }
+    }
+
+    // MARK: Checks
+
+    private func lstat(_ path: FilePath) -> Stat? {
+        try? path.stat(followTargetSymlink: false)
+    }
+
+    private func checkFolder() -> [AuditFinding] {
+        let folder = location.directory
+        guard let status = lstat(folder) else { return [] }
+        let mode = status.permissions.rawValue & 0o777
+        var findings: [AuditFinding] = []
+        if status.userID != currentUserID {
+            findings.append(finding("folder-owner", .error, folder, "the vault's folder is owned by uid \(status.userID.rawValue), who can replace the vault", "move the vault to a folder you own (--vault or TOKENVAULT_PATH)"))
+        }
+        if mode & 0o022 != 0 {
+            findings.append(finding("folder-writable-by-others", .error, folder, "the vault's folder has mode \(octal(mode)): others can replace or delete the vault", "chmod 700 \(folder)", .setPermissions(.ownerReadWriteExecute)))
+        } else if mode & 0o077 != 0 {
+            findings.append(finding("folder-open", .warning, folder, "the vault's folder has mode \(octal(mode)); 0700 keeps others from even listing it", "chmod 700 \(folder)", .setPermissions(.ownerReadWriteExecute)))
+        }
+        return findings
+    }
+
+    private func checkPrivateFile(_ path: FilePath, role: String, required: Bool) -> [AuditFinding] {
+        let id = role == "vault" ? "vault" : "lock"
+        guard let status = lstat(path) else {
+            return required ? [finding("\(id)-missing", .error, path, "there is no \(role)", "create it with 'tokenvault init'")] : []
+        }
+        if status.type == .symbolicLink {
+            return [finding("\(id)-symlink", .error, path, "the \(role) is a symbolic link, which tokenvault refuses to follow", "replace the link with the file itself")]
+        }
+        guard status.type == .regular else {
+            return [finding("\(id)-not-regular", .error, path, "the \(role) is not a regular file", "remove it and run 'tokenvault init' or restore the file")]
+        }
+        var findings: [AuditFinding] = []
+        if status.userID != currentUserID {
+            findings.append(finding("\(id)-owner", .error, path, "the \(role) is owned by uid \(status.userID.rawValue)", "chown \"$(id -u)\" \(path)"))
+        }
+        let mode = status.permissions.rawValue & 0o777
+        if mode & 0o077 != 0 {
+            findings.append(finding("\(id)-mode", .error, path, "the \(role) has mode \(octal(mode)); it must be 0600", "chmod 600 \(path)", .setPermissions(PrivateFile.privateMode)))
+        }
+        return findings
+    }
+
+    private func checkKeyfile(_ path: FilePath) -> [AuditFinding] {
+        guard (try? path.stat()) != nil else {
+            return [finding("keyfile-missing", .error, path, "the keyfile does not exist", "point TOKENVAULT_KEYFILE or --keyfile at the right file")]
+        }
+        var findings: [AuditFinding] = []
+        if let status = try? path.stat() {
+            if status.userID != currentUserID {
+                findings.append(finding("keyfile-owner", .error, path, "the keyfile is owned by uid \(status.userID.rawValue)", "chown \"$(id -u)\" \(path)"))
+            }
+            let mode = status.permissions.rawValue & 0o777
+            if mode & 0o077 != 0 {
+                findings.append(finding("keyfile-mode", .error, path, "the keyfile has mode \(octal(mode)); it must be 0600 or 0400", "chmod 600 \(path)", .setPermissions(PrivateFile.privateMode)))
+            }
+        }
+        var folder = path
+        if folder.removeLastComponent(), Self.sameFile(folder.isEmpty ? FilePath(".") : folder, location.directory) {
+            let open = (lstat(location.directory)?.permissions.rawValue ?? 0) & 0o077 != 0
+            findings.append(finding("keyfile-beside-vault", open ? .error : .warning, path,
+                "the keyfile sits in the vault's folder\(open ? ", which others can read" : ""): one copy or backup of the folder takes both",
+                "move the keyfile to another folder (e.g. ~/.config/tokenvault/) and update TOKENVAULT_KEYFILE"))
+        }
+        return findings
+    }
+
+    private func checkPlaintext() -> [AuditFinding] {
+        var findings: [AuditFinding] = []
+        var seen = Set<String>()
+        var folders = [location.directory] + searchFolders
+        var parent = location.directory
+        if parent.removeLastComponent(), !parent.isEmpty { folders.append(parent) }
+        for folder in folders {
+            guard let names = try? folder.directoryEntries() else { continue }
+            for name in names where name.hasPrefix(".mcp_tokens_") && name.hasSuffix(".json") {
+                let path = folder.appending(name)
+                guard seen.insert(path.string).inserted else { continue }
+                findings.append(finding("plaintext-token-file", .error, path,
+                    "an old plaintext token file: anyone who can read it has the tokens",
+                    "tokenvault import PROFILE --token-endpoint URL --client-id ID --from \(path) --remove-plaintext (or audit --fix --remove-plaintext once imported)",
+                    .removePlaintext))
+            }
+        }
+        if let home {
+            let inspector = home.appending(".mcp-inspector/storage/oauth.json")
+            if (try? inspector.stat()) != nil {
+                findings.append(finding("inspector-storage", .warning, inspector,
+                    "MCP Inspector keeps tokens here in plaintext; once imported, its session must stop refreshing them",
+                    "after importing, clear the Inspector's OAuth state (or audit --fix --remove-plaintext)", .removePlaintext))
+            }
+        }
+        return findings
+    }
+
+    private func checkStrayFiles() -> [AuditFinding] {
+        guard let names = try? location.directory.directoryEntries() else { return [] }
+        return names.filter { $0.hasPrefix(location.temporaryPrefix) }.map { name in
+            finding("stray-temp-file", .warning, location.directory.appending(name),
+                    "a temp file left by a writer that was killed before it finished (sealed, but not the vault)",
+                    "rm \(location.directory.appending(name)) (the next write also removes it)", .removeStrayFile)
+        }
+    }
+
+    /// Tracked by git (error) or inside a work tree without being ignored (warning).
+    private func checkGit(_ path: FilePath) -> [AuditFinding] {
+        guard (try? path.stat()) != nil else { return [] }
+        var folder = path
+        guard folder.removeLastComponent() else { return [] }
+        let directory = folder.isEmpty ? "." : folder.string
+        let name = path.lastComponent?.string ?? path.string
+        guard Subprocess.run(["git", "-C", directory, "rev-parse", "--is-inside-work-tree"]) == 0 else { return [] }
+        if Subprocess.run(["git", "-C", directory, "ls-files", "--error-unmatch", "--", name]) == 0 {
+            return [finding("git-tracked", .error, path, "tracked by git: every clone and push carries it", "git rm --cached \(path), add it to .gitignore, and rotate what it held")]
+        }
+        if Subprocess.run(["git", "-C", directory, "check-ignore", "-q", "--", name]) != 0 {
+            return [finding("git-not-ignored", .warning, path, "inside a git work tree and not ignored: one 'git add .' away from a commit", "add it to .gitignore")]
+        }
+        return []
+    }
+
+    private func lockFiles() -> [FilePath] {
+        var locks = [location.lockPath]
+        let prefix = location.fileName + ".refresh."
+        if let names = try? location.directory.directoryEntries() {
+            locks += names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".lock") }.sorted().map { location.directory.appending($0) }
+        }
+        return locks
+    }
+
+    private func finding(_ check: String, _ severity: AuditFinding.Severity, _ path: FilePath, _ problem: String, _ fix: String, _ repair: AuditFinding.Repair? = nil) -> AuditFinding {
+        AuditFinding(check: check, severity: severity, path: path.string, problem: problem, fix: fix, repair: repair)
+    }
+
+    private func octal(_ mode: CModeT) -> String { VaultError.octal(FilePermissions(rawValue: mode)) }
+
+    private static func sameFile(_ a: FilePath, _ b: FilePath) -> Bool {
+        guard let x = try? a.stat(), let y = try? b.stat() else { return false }
+        return x.deviceID == y.deviceID && x.inode == y.inode
+    }
+}
+
+/// Runs a command quietly and returns its exit status (127 when it cannot start).
+enum Subprocess {
+    static func run(_ arguments: [String]) -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
+        }
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ) == 0 else { return 127 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}

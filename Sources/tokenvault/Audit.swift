@@ -1,0 +1,96 @@
+import ArgumentParser
+import SystemPackage
+import TokenVault
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the vault, its folder, lock files and keyfiles for unsafe permissions and leftovers.",
+        discussion: """
+            Checks that the vault is a regular 0600 file owned by you and not a symlink; that its \
+            folder is not writable (or readable) by others; the lock files; each keyfile (owner, \
+            0600 or 0400, not beside the vault); TOKENVAULT_KEY in the environment; old plaintext \
+            token files (.mcp_tokens_*.json) near the vault, in the current folder and in HOME, and \
+            MCP Inspector's oauth.json; stray temp files; and whether the vault or a keyfile is \
+            tracked by git or not ignored. Each finding has a severity, the path, what is wrong and \
+            the exact fix. --fix applies the safe fixes (modes, stray temp files); plaintext token \
+            files are deleted only with --remove-plaintext as well. Exits 0 when nothing is left to \
+            fix, 31 otherwise.
+            """
+    )
+
+    @OptionGroup var options: VaultOptions
+
+    @Flag(name: .long, help: "Apply the safe fixes: file and folder modes, stray temp files.")
+    var fix = false
+
+    @Flag(name: .long, help: "With --fix: also overwrite and delete plaintext token files.")
+    var removePlaintext = false
+
+    @Flag(name: .long, help: "Print JSON (a stable, documented schema) instead of text.")
+    var json = false
+
+    func validate() throws {
+        if removePlaintext && !fix { throw ValidationError("--remove-plaintext goes with --fix") }
+    }
+
+    func run() throws {
+        var keyfiles: [FilePath] = []
+        if let path = getenv(KeySource.keyfileVariable).map({ String(cString: $0) }), !path.isEmpty { keyfiles.append(FilePath(path)) }
+        if let keyfile = options.keyfile { keyfiles.append(FilePath(keyfile)) }
+        var search: [FilePath] = []
+        if let home = getenv("HOME").map({ String(cString: $0) }) { search.append(FilePath(home)) }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        if getcwd(&buffer, buffer.count) != nil { search.append(FilePath(String(cString: buffer))) }
+        let auditor = Auditor(
+            location: options.location, keyfiles: keyfiles,
+            keyInEnvironment: getenv(KeySource.keyVariable) != nil,
+            searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) }
+        )
+        var findings = auditor.run()
+        if fix { findings = auditor.apply(findings, removePlaintext: removePlaintext) }
+        let open = findings.filter { !$0.fixed }
+        if json {
+            print(Self.json(findings, vault: options.location, clean: open.isEmpty))
+        } else {
+            print(Self.text(findings, vault: options.location), terminator: "")
+        }
+        if !open.isEmpty { throw ExitCode(ExitStatus.auditFindings.rawValue) }
+    }
+
+    static func text(_ findings: [AuditFinding], vault: VaultLocation) -> String {
+        guard !findings.isEmpty else { return "audit of \(vault.path): nothing found\n" }
+        var out = ""
+        for finding in findings {
+            out += "\(finding.severity.rawValue): \(finding.path): \(finding.problem)\(finding.fixed ? " [fixed]" : "")\n"
+            if !finding.fixed { out += "  fix: \(finding.fix)\n" }
+        }
+        let open = findings.filter { !$0.fixed }.count
+        out += "audit of \(vault.path): \(findings.count) finding\(findings.count == 1 ? "" : "s"), \(open) left to fix\n"
+        return out
+    }
+
+    static func json(_ findings: [AuditFinding], vault: VaultLocation, clean: Bool) -> String {
+        var out = JSONOutput()
+        out.beginObject()
+        out.field("schema", .integer(1))
+        out.field("vault", .string(vault.path.string))
+        out.field("clean", .bool(clean))
+        out.beginArray("findings")
+        for finding in findings {
+            out.beginObject()
+            out.field("check", .string(finding.check))
+            out.field("severity", .string(finding.severity.rawValue))
+            out.field("path", .string(finding.path))
+            out.field("problem", .string(finding.problem))
+            out.field("fix", .string(finding.fix))
+            out.field("fixed", .bool(finding.fixed))
+            out.endObject()
+        }
+        out.endArray()
+        out.endObject()
+        return out.text
+    }
+}
