@@ -84,6 +84,7 @@ final class OAuthServer: @unchecked Sendable {
     }
 
     func stats() throws -> [String: Any] { try call("GET", "/test/stats") }
+    func setDelay(milliseconds: Int) throws { _ = try call("POST", "/test/delay", body: ["delay_ms": milliseconds]) }
     func resetStats() throws { _ = try call("POST", "/test/stats/reset", body: [:]) }
 
     func refreshTokenStatus(_ token: String) throws -> [String: Any] {
