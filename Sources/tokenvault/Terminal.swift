@@ -23,9 +23,9 @@ enum Terminal {
             var silent = saved
             silent.c_lflag &= ~tcflag_t(ECHO)
             silent.c_lflag |= tcflag_t(ECHONL)
-            tcsetattr(tty.rawValue, TCSAFLUSH, &silent)
+            tcsetattr(tty.rawValue, TCSANOW, &silent)
         }
-        defer { if haveSettings { tcsetattr(tty.rawValue, TCSAFLUSH, &saved) } }
+        defer { if haveSettings { tcsetattr(tty.rawValue, TCSANOW, &saved) } }
         var promptText = prompt
         promptText.withUTF8 { _ = try? tty.write(UnsafeRawBufferPointer($0)) }
         return try TokenInput.readLine(from: tty)

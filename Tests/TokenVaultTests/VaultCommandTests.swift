@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TokenVault
 
 @Suite("vault commands")
 struct VaultCommandTests {
@@ -59,6 +60,24 @@ struct VaultCommandTests {
         #expect(profile["client_id"] as? String == "abc")
         #expect(decoded["schema"] as? Int == 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.vault)).range(of: Data(secretMarker.utf8)) == nil)
+    }
+
+    @Test("on a terminal, import prompts for the tokens with echo off")
+    func terminalPrompt() throws {
+        let sandbox = try Sandbox()
+        // script(1) gives the command a real pseudo-terminal; whatever the terminal echoes shows up in its output.
+        let command = "\(tokenvaultExecutable) import typed --token-endpoint https://a.example.com/t --client-id c"
+        let input = "sleep 1; printf '\(secretMarker)-typed-access\\n\(secretMarker)-typed-refresh\\n600\\n'"
+        let result = try runProcess("/bin/sh", ["-c", "(\(input)) | script -qec \"$0\" /dev/null", command], environment: sandbox.environment)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("access_token: "))
+        #expect(result.stdout.contains("imported profile 'typed'"))
+        #expect(!result.output.contains(secretMarker), "a typed token was echoed")
+        let status = try sandbox.expectSuccess(["status", "typed", "--json"])
+        #expect(status.stdout.contains(Secret(copying: "\(secretMarker)-typed-access").fingerprint))
+        let profile = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any])["profiles"] as! [[String: Any]]
+        let expiresIn = (profile[0]["access_token"] as! [String: Any])["expires_in"] as? Int ?? 0
+        #expect((590...600).contains(expiresIn))
     }
 
     @Test("import --from reads an old plaintext file and --remove-plaintext deletes it only after the vault is written")
