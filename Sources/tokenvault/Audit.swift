@@ -46,7 +46,7 @@ struct Audit: ParsableCommand {
         if getcwd(&buffer, buffer.count) != nil { search.append(FilePath(String(cString: buffer))) }
         let auditor = Auditor(
             location: options.location, keyfiles: keyfiles,
-            keyInEnvironment: getenv(KeySource.keyVariable) != nil,
+            keyInEnvironment: getenv(KeySource.keyVariable).map { $0.pointee != 0 } ?? false,
             searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) }
         )
         var findings = auditor.run()

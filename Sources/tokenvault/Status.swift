@@ -72,7 +72,7 @@ struct Status: ParsableCommand {
         for (name, profile) in profiles where profile.refreshToken != nil && profile.refreshTokenExpiresAt == nil {
             out += "check: \(name): refresh token expiry unknown (the server sent none; import with --refresh-lifetime 30d to track it)\n"
         }
-        out += problems.isEmpty ? "check: ok (warning \(warnDays) days before refresh tokens expire)\n" : "check: \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
+        out += problems.isEmpty ? "check: ok (warning \(warnDays) day\(warnDays == 1 ? "" : "s") before refresh tokens expire)\n" : "check: \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
         return out
     }
 

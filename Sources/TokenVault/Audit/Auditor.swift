@@ -68,7 +68,8 @@ public struct Auditor: Sendable {
 
     private func checkFolder() -> [AuditFinding] {
         let folder = location.directory
-        guard let status = lstat(folder) else { return [] }
+        // Through a symbolic link: what protects the vault is the folder it points to.
+        guard let status = try? folder.stat() else { return [] }
         let mode = status.permissions.rawValue & 0o777
         var findings: [AuditFinding] = []
         if status.userID != currentUserID {
@@ -120,7 +121,7 @@ public struct Auditor: Sendable {
         }
         var folder = path
         if folder.removeLastComponent(), Self.sameFile(folder.isEmpty ? FilePath(".") : folder, location.directory) {
-            let open = (lstat(location.directory)?.permissions.rawValue ?? 0) & 0o077 != 0
+            let open = ((try? location.directory.stat())?.permissions.rawValue ?? 0) & 0o077 != 0
             findings.append(finding("keyfile-beside-vault", open ? .error : .warning, path,
                 "the keyfile sits in the vault's folder\(open ? ", which others can read" : ""): one copy or backup of the folder takes both",
                 "move the keyfile to another folder (e.g. ~/.config/tokenvault/) and update TOKENVAULT_KEYFILE"))
@@ -172,11 +173,13 @@ public struct Auditor: Sendable {
         guard folder.removeLastComponent() else { return [] }
         let directory = folder.isEmpty ? "." : folder.string
         let name = path.lastComponent?.string ?? path.string
-        guard Subprocess.run(["git", "-C", directory, "rev-parse", "--is-inside-work-tree"]) == 0 else { return [] }
-        if Subprocess.run(["git", "-C", directory, "ls-files", "--error-unmatch", "--", name]) == 0 {
+        // No command the repository's config names (an fsmonitor hook) may run from here.
+        let git = ["git", "-c", "core.fsmonitor=false", "-C", directory]
+        guard Subprocess.run(git + ["rev-parse", "--is-inside-work-tree"]) == 0 else { return [] }
+        if Subprocess.run(git + ["ls-files", "--error-unmatch", "--", name]) == 0 {
             return [finding("git-tracked", .error, path, "tracked by git: every clone and push carries it", "git rm --cached \(path), add it to .gitignore, and rotate what it held")]
         }
-        if Subprocess.run(["git", "-C", directory, "check-ignore", "-q", "--", name]) != 0 {
+        if Subprocess.run(git + ["check-ignore", "-q", "--", name]) != 0 {
             return [finding("git-not-ignored", .warning, path, "inside a git work tree and not ignored: one 'git add .' away from a commit", "add it to .gitignore")]
         }
         return []
@@ -203,9 +206,19 @@ public struct Auditor: Sendable {
     }
 }
 
-/// Runs a command quietly and returns its exit status (127 when it cannot start).
+/// Runs a command quietly and returns its exit status (127 when it cannot start). The child gets
+/// this process's environment without TOKENVAULT_KEY: the entries are filtered as pointers, so
+/// the key's value is never copied.
 enum Subprocess {
     static func run(_ arguments: [String]) -> Int32 {
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        let hidden = KeySource.keyVariable + "="
+        var entry = environ
+        while let pointer = entry.pointee {
+            if strncmp(pointer, hidden, hidden.utf8.count) != 0 { environment.append(pointer) }
+            entry += 1
+        }
+        environment.append(nil)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -215,7 +228,7 @@ enum Subprocess {
         var argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ) == 0 else { return 127 }
+        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, &environment) == 0 else { return 127 }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
