@@ -16,7 +16,8 @@ enum ExitStatus: Int32, CaseIterable {
     case vaultDamaged = 12
     /// The vault has a format version or flags this build does not read.
     case unsupportedVersion = 13
-    /// A vault, lock file or keyfile is a symlink, not private to its owner, or owned by another user.
+    /// A vault or lock file is a symlink; a vault, lock file, keyfile or client-secret file is not
+    /// private to its owner or is owned by another user.
     case insecurePermissions = 14
     /// OAuth token unavailable: no vault, no such profile, or a profile without tokens.
     case tokenUnavailable = 15

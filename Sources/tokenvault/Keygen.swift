@@ -6,8 +6,8 @@ struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a new vault key to a file.",
         discussion: """
-            Creates FILE with mode 0600 and one new random key in it. Refuses to overwrite an \
-            existing file. To rotate keys, put the new key's line first and the old key's line \
+            Creates FILE with mode 0600 and one new random key in it (and its missing folders, \
+            mode 0700). Refuses to overwrite an existing file. To rotate keys, put the new key's line first and the old key's line \
             second in the keyfile every process uses (see README, "Key rotation").
             """
     )

@@ -3,8 +3,10 @@ import SystemPackage
 /// Writing keyfiles.
 public enum KeyFile {
     /// Creates `path` (0600, exclusively, not through a symbolic link) holding `key`, preceded by
-    /// a comment with its id. Refuses to overwrite an existing file.
+    /// a comment with its id, and its missing folders (0700). Refuses to overwrite an existing file.
     public static func create(at path: FilePath, with key: VaultKey) throws(VaultError) {
+        var folder = path
+        if folder.removeLastComponent(), !folder.isEmpty { try folder.createDirectories() }
         let descriptor = try PrivateFile.createExclusively(path)
         var complete = false
         defer {

@@ -62,8 +62,8 @@ extension RefreshError: CustomStringConvertible {
             return "check the profile's token endpoint and resource with 'tokenvault status \(profile)', then re-import it with corrected values"
         case .transient:
             return "nothing to fix here; 'tokenvault refresh PROFILE' retries, and a still-valid access token keeps being served"
-        case .sealFailed:
-            return "free space or fix the vault folder's permissions, then run 'tokenvault refresh PROFILE' from this same process's host soon: the old refresh token is already spent"
+        case .sealFailed(let profile, _):
+            return "free space or fix the vault folder, then retry: a long-running app seals the kept tokens on its next call; if a one-shot command lost them, the old refresh token is spent and 'tokenvault import \(profile) …' with new tokens is needed"
         case .rejectedAgain(let profile):
             return "check that the profile's resource matches the MCP server ('tokenvault status \(profile)') and that the token's scope suffices"
         }

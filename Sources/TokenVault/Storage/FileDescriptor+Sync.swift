@@ -98,6 +98,18 @@ extension FilePath {
         try FileDescriptor.retrying { withPlatformString { mkdir($0, permissions.rawValue) } }
     }
 
+    /// `mkdir -p` with mode 0700 for every folder it creates; existing folders are left as they are.
+    func createDirectories() throws(VaultError) {
+        if (try? stat()) != nil { return }
+        var parent = self
+        if parent.removeLastComponent(), !parent.isEmpty { try parent.createDirectories() }
+        do {
+            try makeDirectory(permissions: .ownerReadWriteExecute)
+        } catch {
+            if error != .fileExists { throw .io(path: string, operation: "create folder", error) }
+        }
+    }
+
     /// The names in this directory (`opendir(3)`/`readdir(3)`), without `.` and `..`.
     func directoryEntries() throws(Errno) -> [String] {
         guard let directory = withPlatformString({ opendir($0) }) else { throw Errno(rawValue: errno) }

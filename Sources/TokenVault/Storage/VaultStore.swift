@@ -245,16 +245,6 @@ public struct VaultStore: Sendable {
 
     /// Creates the vault's folder (0700) when it is missing, with its missing parents.
     private func ensureDirectory() throws(VaultError) {
-        let folder = location.directory
-        if (try? folder.stat()) != nil { return }
-        var parent = folder
-        if parent.removeLastComponent(), !parent.isEmpty, (try? parent.stat()) == nil {
-            try VaultStore(location: VaultLocation(path: folder), keys: keys, logger: logger).ensureDirectory()
-        }
-        do {
-            try folder.makeDirectory(permissions: .ownerReadWriteExecute)
-        } catch {
-            if error != .fileExists { throw .io(path: folder.string, operation: "create folder", error) }
-        }
+        try location.directory.createDirectories()
     }
 }
