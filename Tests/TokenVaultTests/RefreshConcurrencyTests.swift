@@ -68,9 +68,12 @@ struct RefreshConcurrencyTests {
         // Another process holds the writer lock for a while: the rotated pair cannot be sealed.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [sandbox.vault + ".lock", "sleep", "4"]
+        holder.arguments = [sandbox.vault + ".lock", "sleep", "6"]
         try holder.run()
-        usleep(300_000)
+        // Wait until the holder really has the lock (flock -n then fails).
+        while try runProcess("/usr/bin/flock", ["-n", sandbox.vault + ".lock", "true"], environment: [:]).status == 0 {
+            usleep(20_000)
+        }
         await #expect {
             try await tokens.accessToken(for: "p")
         } throws: { error in
