@@ -126,47 +126,44 @@ struct RefreshEngine: Sendable {
             }
         }
         let now = WallClock.now
+        // We hold the profile's refresh lock, so its failure count cannot have changed meanwhile.
+        let failures = profile.refreshState.consecutiveFailures + 1
+        let error: RefreshError
+        var retryAt: UnixTime?
+        var flag: WritableKeyPath<RefreshState, Bool>?
+        let detail: String
         switch outcome {
         case .success(let tokens, let sentAt):
             return try seal(name, tokens: tokens, sentAt: sentAt, spent: refreshToken, profile: profile)
-        case .reauthenticate(let detail):
-            // Recorded only if the vault still holds the refresh token that was refused: a
-            // profile re-imported meanwhile stays as it is.
-            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
-                current.refreshState.reauthenticationRequired = true
-                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: nil)
-            }
-            logger.error("refresh token refused: re-authentication required", metadata: ["profile": "\(name)", "detail": "\(detail)"])
-            throw RefreshError.reauthenticationRequired(profile: name, detail: detail)
-        case .clientRejected(let detail):
-            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
-                current.refreshState.clientRejected = true
-                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: nil)
-            }
-            logger.error("client rejected by the token endpoint", metadata: ["profile": "\(name)", "detail": "\(detail)"])
-            throw RefreshError.clientRejected(profile: name, detail: detail)
-        case .configuration(let detail):
+        case .reauthenticate(let reason):
+            detail = reason
+            error = .reauthenticationRequired(profile: name, detail: reason)
+            flag = \.reauthenticationRequired
+        case .clientRejected(let reason):
+            detail = reason
+            error = .clientRejected(profile: name, detail: reason)
+            flag = \.clientRejected
+        case .configuration(let reason):
             // Back off here too, so that a script calling in a loop does not keep sending the
             // refresh token to an endpoint that refuses it.
-            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
-                let delay = Self.backoff(failures: current.refreshState.consecutiveFailures + 1)
-                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: now + delay)
-            }
-            logger.error("token endpoint refused the request", metadata: ["profile": "\(name)", "detail": "\(detail)"])
-            throw RefreshError.configurationRejected(profile: name, detail: detail)
-        case .transient(let detail, let serverDelay):
-            var retryAt: UnixTime?
-            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
-                let failures = current.refreshState.consecutiveFailures + 1
-                let delay = serverDelay ?? Self.backoff(failures: failures)
-                retryAt = now + delay
-                Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: retryAt)
-            }
-            logger.notice("refresh failed, will retry", metadata: ["profile": "\(name)", "detail": "\(detail)"])
-            throw RefreshError.transient(profile: name, detail: detail, retryAfter: retryAt)
+            detail = reason
+            retryAt = now + Self.backoff(failures: failures)
+            error = .configurationRejected(profile: name, detail: reason)
+        case .transient(let reason, let serverDelay):
+            detail = reason
+            retryAt = now + (serverDelay ?? Self.backoff(failures: failures))
+            error = .transient(profile: name, detail: reason, retryAfter: retryAt)
         case .ambiguous:
             preconditionFailure("ambiguous outcomes are retried above")
         }
+        // Recorded only if the vault still holds the refresh token that was sent: a profile
+        // re-imported meanwhile stays as it is.
+        _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+            if let flag { current.refreshState[keyPath: flag] = true }
+            Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: retryAt)
+        }
+        logger.notice("refresh failed", metadata: ["profile": "\(name)", "detail": "\(detail)"])
+        throw error
     }
 
     /// Exponential back-off with full jitter in its upper half: 1-2, 2-4, 4-8 … seconds after
