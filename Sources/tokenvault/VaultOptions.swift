@@ -1,9 +1,6 @@
 import ArgumentParser
 import SystemPackage
 import TokenVault
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The options every vault command shares.
 struct VaultOptions: ParsableArguments {
@@ -26,7 +23,7 @@ struct VaultOptions: ParsableArguments {
     var keyfile: String?
 
     var location: VaultLocation {
-        VaultLocation.resolve(explicit: vault, environment: Environment.values("TOKENVAULT_PATH", "XDG_DATA_HOME", "HOME"))
+        VaultLocation.resolve(explicit: vault)
     }
 
     /// Loads the keys from the first source that is set, warning about the ones it shadows.
@@ -49,19 +46,5 @@ struct VaultOptions: ParsableArguments {
         case .environment: return KeySource.keyVariable
         case .keyfile(_, let origin): return origin
         }
-    }
-}
-
-/// Reads named, non-secret environment variables. Never enumerates the environment, so the key
-/// variable is never copied into a `String`.
-enum Environment {
-    static func value(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-
-    static func values(_ names: String...) -> [String: String] {
-        var result: [String: String] = [:]
-        for name in names { result[name] = value(name) }
-        return result
     }
 }

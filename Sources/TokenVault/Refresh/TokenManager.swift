@@ -2,9 +2,6 @@ import Dispatch
 import Logging
 import Synchronization
 import SystemPackage
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What an app links: valid access tokens for named profiles, refreshed when needed.
 ///
@@ -43,7 +40,7 @@ public final class TokenManager: Sendable {
     /// else the default path; keys from `TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, else `keyfile`.
     public convenience init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws {
         guard let (source, _) = KeySource.resolve(explicitKeyfile: keyfile) else { throw VaultError.noKey }
-        let location = VaultLocation.resolve(explicit: vault, environment: ProcessEnvironment.values(["TOKENVAULT_PATH", "XDG_DATA_HOME", "HOME"]))
+        let location = VaultLocation.resolve(explicit: vault)
         self.init(store: VaultStore(location: location, keys: try source.load(), logger: logger), logger: logger)
     }
 
@@ -176,16 +173,5 @@ extension RefreshEngine {
             guard let current = profiles[name], current.importedAt == profile.importedAt else { return }
             profiles[name] = profile
         }
-    }
-}
-
-/// Named, non-secret environment variables, read without enumerating the environment.
-enum ProcessEnvironment {
-    static func values(_ names: [String]) -> [String: String] {
-        var result: [String: String] = [:]
-        for name in names {
-            if let value = getenv(name) { result[name] = String(cString: value) }
-        }
-        return result
     }
 }

@@ -1,4 +1,7 @@
 import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where a vault lives, and the sibling files its writers use.
 ///
@@ -19,6 +22,17 @@ public struct VaultLocation: Sendable, Equatable {
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? FilePath($0) : nil }
             ?? FilePath(environment["HOME"] ?? "/").appending(".local/share")
         return VaultLocation(path: dataHome.appending("tokenvault/tokens.vault"))
+    }
+
+    /// `resolve(explicit:environment:)` with this process's TOKENVAULT_PATH, XDG_DATA_HOME and
+    /// HOME (read by name: the environment is never enumerated, so the key variable is never
+    /// copied).
+    public static func resolve(explicit: String?) -> VaultLocation {
+        var environment: [String: String] = [:]
+        for name in ["TOKENVAULT_PATH", "XDG_DATA_HOME", "HOME"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        return resolve(explicit: explicit, environment: environment)
     }
 
     /// The folder that holds the vault (`.` for a bare file name).
