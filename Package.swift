@@ -19,9 +19,10 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // Headers only: libcurl is loaded with dlopen on the first request, so no pkgConfig
+        // (it would add -lcurl). Sources/CCurl/shim.h says why.
         .systemLibrary(
             name: "CCurl",
-            pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(
@@ -40,6 +41,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
+        ),
+        .executableTarget(
+            name: "tokenvault-bench",
+            dependencies: [
+                "TokenVault",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Benchmarks/TokenVaultBenchmarks"
         ),
         .testTarget(
             name: "TokenVaultTests",

@@ -53,7 +53,7 @@ struct Import: ParsableCommand {
     var removePlaintext = false
 
     func validate() throws {
-        guard ProfileName.isValid(profile) else { throw ValidationError(VaultError.invalidProfileName(profile).description) }
+        try ProfileArgument.validate(profile)
         guard (tokenEndpoint == nil) != (server == nil) else {
             throw ValidationError("give either --token-endpoint URL or --server URL")
         }
@@ -62,6 +62,10 @@ struct Import: ParsableCommand {
             if let server { _ = try EndpointURL(server) }
         } catch {
             throw ValidationError("\(tokenEndpoint != nil ? "--token-endpoint" : "--server"): \(error)")
+        }
+        for (flag, value) in [("--resource", resource), ("--issuer", issuer)] {
+            guard let value else { continue }
+            do { _ = try EndpointURL(value) } catch { throw ValidationError("\(flag): \(error)") }
         }
         if let authMethod, ClientAuthMethod(rawValue: authMethod) == nil {
             throw ValidationError("--auth-method must be one of none, client_secret_basic, client_secret_post")

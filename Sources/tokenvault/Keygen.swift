@@ -59,6 +59,10 @@ struct Remove: ParsableCommand {
     @Argument(help: "The profile to remove.")
     var profile: String
 
+    func validate() throws {
+        try ProfileArgument.validate(profile)
+    }
+
     func run() throws {
         let store = try options.store()
         try store.update { profiles, _ in

@@ -27,6 +27,7 @@ struct Status: ParsableCommand {
     var warnDays: Int = 7
 
     func validate() throws {
+        if let profile { try ProfileArgument.validate(profile) }
         guard warnDays >= 0 && warnDays <= 3650 else { throw ValidationError("--warn-days must be between 0 and 3650") }
     }
 

@@ -6,13 +6,17 @@ import Glibc
 #endif
 
 extension VaultOptions {
+    func tokenManager() throws -> TokenManager { try selection.tokenManager() }
+}
+
+extension VaultSelection {
     /// `TOKENVAULT_HTTP_TIMEOUT` (seconds) caps a whole token request; the connect timeout is
     /// the smaller of it and 10 s.
     func tokenManager() throws -> TokenManager {
         var limits = HTTPLimits()
         if let text = getenv("TOKENVAULT_HTTP_TIMEOUT").map({ String(cString: $0) }) {
-            guard let seconds = Double(text), seconds > 0, seconds <= 600 else {
-                throw CommandFailure(message: "TOKENVAULT_HTTP_TIMEOUT='\(text)' is not a number of seconds between 0 and 600", hint: "unset it or set e.g. TOKENVAULT_HTTP_TIMEOUT=30", status: .usage)
+            guard let seconds = Double(text), seconds >= 1, seconds <= 600 else {
+                throw CommandFailure(message: "TOKENVAULT_HTTP_TIMEOUT='\(text)' is not a number of seconds from 1 to 600", hint: "unset it or set e.g. TOKENVAULT_HTTP_TIMEOUT=30", status: .usage)
             }
             limits.totalTimeout = seconds
             limits.connectTimeout = min(10, seconds)
@@ -41,18 +45,40 @@ struct Token: AsyncParsableCommand {
     @Flag(name: .long, help: "Read the access token the MCP server rejected (401) from stdin and return a different one.")
     var rejected = false
 
+    func validate() throws {
+        try ProfileArgument.validate(profile)
+    }
+
     func run() async throws {
-        let tokens = try options.tokenManager()
+        try await Self.printToken(for: profile, rejected: rejected, from: options.selection)
+    }
+
+    /// The whole command, once its arguments are known. On the main actor, like `Entry`, so
+    /// that a valid token is printed without a hop to the global executor and its threads.
+    @MainActor
+    static func printToken(for profile: String, rejected: Bool, from selection: VaultSelection) async throws {
+        let tokens = try selection.tokenManager()
         let token: String
         if rejected {
             guard let line = try SecretReader.readLine(from: .standardInput), !line.isEmpty else {
                 throw CommandFailure(message: "--rejected expects the rejected access token on stdin", hint: nil, status: .invalidInput)
             }
             token = try await tokens.accessToken(for: profile, rejected: line.unsafeStringValue())
+        } else if let valid = try tokens.accessTokenWithoutRefresh(for: profile) {
+            token = valid
         } else {
             token = try await tokens.accessToken(for: profile)
         }
         Output.write(token + "\n")
+    }
+
+    /// The profile, when the command line is exactly `tokenvault token PROFILE` (no options,
+    /// nothing that parses as one): the line scripts run over and over, which `Entry` runs
+    /// without swift-argument-parser. It means the same as the parsed command; anything else
+    /// (`--help`, `--vault`, `--rejected`, a typo) goes through the parser.
+    static func unparsedProfile(in arguments: [String]) -> String? {
+        guard arguments.count == 3, arguments[1] == "token", ProfileName.isValid(arguments[2]) else { return nil }
+        return arguments[2]
     }
 }
 
@@ -80,6 +106,7 @@ struct Refresh: AsyncParsableCommand {
 
     func validate() throws {
         guard (profile != nil) != all else { throw ValidationError("name one profile, or pass --all") }
+        if let profile { try ProfileArgument.validate(profile) }
     }
 
     func run() async throws {
@@ -126,8 +153,17 @@ struct Exec: AsyncParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. tokenvault exec readonly -- ./client") }
-        guard !env.isEmpty, !env.contains("="), env.first?.isNumber == false else {
-            throw ValidationError("--env must be an environment variable name")
+        try ProfileArgument.validate(profile)
+        // A plain variable name, and none that the loader, a shell or the command lookup would
+        // act on: LD_PRELOAD=<token> would make ld.so print the token.
+        let plain = env.utf8.first.map { !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false
+            && env.utf8.allSatisfy { byte in
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+            }
+        let reserved = env.hasPrefix("LD_") || ["PATH", "IFS", "ENV", "BASH_ENV", "SHELLOPTS", "PS4", "HOME", "TOKENVAULT_KEY", "TOKENVAULT_KEYFILE"].contains(env)
+        guard plain, !reserved else {
+            throw ValidationError("--env must be a plain variable name ([A-Za-z_][A-Za-z0-9_]*), not one the loader or shell acts on")
         }
     }
 
@@ -192,5 +228,12 @@ enum CommandLogging {
             let details = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: ", ")
             Reporter.warning(details.isEmpty ? "\(event.message)" : "\(event.message) (\(details))")
         }
+    }
+}
+
+/// The check every command that names a profile makes before touching the vault.
+enum ProfileArgument {
+    static func validate(_ profile: String) throws {
+        guard ProfileName.isValid(profile) else { throw ValidationError(VaultError.invalidProfileName(profile).description) }
     }
 }

@@ -22,6 +22,23 @@ struct VaultOptions: ParsableArguments {
     )
     var keyfile: String?
 
+    /// The same choices as a plain value, usable without argument parsing.
+    var selection: VaultSelection { VaultSelection(vault: vault, keyfile: keyfile) }
+
+    var location: VaultLocation { selection.location }
+
+    func loadKeys() throws -> KeyRing { try selection.loadKeys() }
+
+    func store() throws -> VaultStore { try selection.store() }
+}
+
+/// Which vault and which keyfile a command uses: `--vault` and `--keyfile`, or neither (the
+/// environment and the default path decide), as `VaultOptions` parses them and as the
+/// `tokenvault token PROFILE` fast path (Entry) takes them.
+struct VaultSelection {
+    var vault: String?
+    var keyfile: String?
+
     var location: VaultLocation {
         VaultLocation.resolve(explicit: vault)
     }
@@ -37,8 +54,10 @@ struct VaultOptions: ParsableArguments {
         return try source.load()
     }
 
+    /// The store logs through the command's logger, like the refresh engine: warnings in the
+    /// command's own voice, the rest only with TOKENVAULT_LOG_LEVEL.
     func store() throws -> VaultStore {
-        VaultStore(location: location, keys: try loadKeys())
+        VaultStore(location: location, keys: try loadKeys(), logger: CommandLogging.logger)
     }
 
     private func describe(_ source: KeySource) -> String {

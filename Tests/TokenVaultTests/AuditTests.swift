@@ -262,15 +262,37 @@ struct AuditTests {
         #expect(!FileManager.default.fileExists(atPath: oauth))
     }
 
-    @Test("a temp file left by a killed writer is a stray-temp-file warning, and --fix removes it")
+    @Test("a temp file left by a killed writer is a stray-temp-file warning, and --fix removes it; other files are left alone")
     func strayTempFile() throws {
         let sandbox = try Sandbox()
-        let stray = sandbox.directory.file("vault/.tokens.vault.tmp-abc123")
+        let stray = sandbox.directory.file("vault/.tokens.vault.tmp-0123456789ab")
         try create(stray, "sealed leftovers", mode: 0o600)
+        let lookalike = sandbox.directory.file("vault/.tokens.vault.tmp-notatempfile")
+        try create(lookalike, "someone else's", mode: 0o600)
         try expectFinding(sandbox, "stray-temp-file", "warning", path: stray)
         try expectFixed(sandbox, "stray-temp-file")
         #expect(!FileManager.default.fileExists(atPath: stray))
+        #expect(FileManager.default.fileExists(atPath: lookalike))
         #expect(FileManager.default.fileExists(atPath: sandbox.vault))
+    }
+
+    @Test("a temp file is not called stray while a writer holds the lock")
+    func liveWriterTempFile() throws {
+        let sandbox = try Sandbox()
+        let live = sandbox.directory.file("vault/.tokens.vault.tmp-0123456789ab")
+        try create(live, "being written", mode: 0o600)
+        let release = sandbox.directory.file("release")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [sandbox.vault + ".lock", "/bin/sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.05; done", release]
+        try holder.run()
+        while try runProcess("/usr/bin/flock", ["-n", sandbox.vault + ".lock", "true"], environment: [:]).status == 0 { usleep(20_000) }
+        let report = try auditJSON(sandbox)
+        FileManager.default.createFile(atPath: release, contents: nil)
+        holder.waitUntilExit()
+        #expect(report.result.status == 0)
+        #expect(!report.checks.contains("stray-temp-file"))
+        #expect(FileManager.default.fileExists(atPath: live))
     }
 
     // MARK: Git

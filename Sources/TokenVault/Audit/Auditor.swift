@@ -50,7 +50,10 @@ public struct Auditor: Sendable {
             case .setPermissions(let mode)?:
                 finding.fixed = path.withPlatformString { chmod($0, mode.rawValue) } == 0
             case .removeStrayFile?:
-                finding.fixed = (try? path.unlink()) != nil
+                // Under the writer lock, so that no writer is between creating it and renaming it.
+                finding.fixed = (try? FileLock.holding(location.lockPath, location: location, timeout: 5) {
+                    try path.unlink()
+                }) != nil
             case .removePlaintext?:
                 if removePlaintext { finding.fixed = (try? SecretReader.scrubAndRemove(path)) != nil }
             case nil:
@@ -157,9 +160,13 @@ public struct Auditor: Sendable {
         return findings
     }
 
+    /// Temp files are stray only when no writer holds the lock (a live writer's temp file is
+    /// about to become the vault); with the lock taken, say nothing this time.
     private func checkStrayFiles() -> [AuditFinding] {
-        guard let names = try? location.directory.directoryEntries() else { return [] }
-        return names.filter { $0.hasPrefix(location.temporaryPrefix) }.map { name in
+        let strays = try? FileLock.holding(location.lockPath, location: location, timeout: 0) {
+            (try? location.directory.directoryEntries())?.filter(location.isTemporaryFile) ?? []
+        }
+        return (strays ?? []).map { name in
             finding("stray-temp-file", .warning, location.directory.appending(name),
                     "a temp file left by a writer that was killed before it finished (sealed, but not the vault)",
                     "rm \(location.directory.appending(name)) (the next write also removes it)", .removeStrayFile)

@@ -1,7 +1,8 @@
 internal import CSodium
 
 /// Bytes that must not leak: held in `sodium_malloc`'d memory (guard pages, `mlock`ed where the
-/// limit allows), zeroed by `sodium_free` when the last reference goes away.
+/// limit allows), zeroed when the last reference goes away, then freed by `sodium_free` or, if
+/// small, kept for the next buffer of the same size (SecureBuffer+Recycling.swift).
 ///
 /// A buffer is written only while the code that allocated it still owns it alone (decrypting,
 /// decoding, unescaping in place); after that it is shared read-only, which is what makes the
@@ -12,10 +13,13 @@ final class SecureBuffer: @unchecked Sendable {
 
     init(count: Int) {
         precondition(Sodium.ready && count >= 0)
-        guard let base = sodium_malloc(Swift.max(count, 1)) else {
+        if let kept = Self.takeKept(count: count) {
+            base = kept
+        } else if let allocated = sodium_malloc(Swift.max(count, 1)) {
+            base = allocated
+        } else {
             fatalError("tokenvault: out of guarded memory (sodium_malloc of \(count) bytes failed)")
         }
-        self.base = base
         self.count = count
     }
 
@@ -27,7 +31,7 @@ final class SecureBuffer: @unchecked Sendable {
     }
 
     deinit {
-        sodium_free(base)
+        if !Self.keep(base, count: count) { sodium_free(base) }
     }
 
     var bytes: UnsafeMutableRawBufferPointer {

@@ -3,7 +3,9 @@
 /// Strings are not copied out: the reader unescapes them inside the very buffer it parses (an
 /// unescaped string is never longer than its escaped form) and keeps only their byte ranges, so a
 /// token read from a vault or from stdin becomes a `Secret` slice without ever being a `String`.
-indirect enum JSONValue {
+/// Not `indirect`: the arrays already hold the nesting, and a boxed scalar would cost an
+/// allocation for every member of every profile.
+enum JSONValue {
     case null
     case bool(Bool)
     case number(Range<Int>)
@@ -42,6 +44,7 @@ struct JSONDocument {
     }
 
     func bytesEqual(_ range: Range<Int>, _ text: StaticString) -> Bool {
+        guard range.count == text.utf8CodeUnitCount else { return false }
         let bytes = buffer.bytes(in: range)
         let literal = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
         return bytes.elementsEqual(literal)
@@ -56,10 +59,25 @@ struct JSONDocument {
         case .string(let r): range = r
         default: return nil
         }
+        if let whole = Self.plainInteger(buffer.bytes(in: range)) { return whole }
         let text = string(range)
         if let whole = Int64(text) { return whole }
         guard let real = Double(text), real.isFinite, abs(real) < 9e18 else { return nil }
         return Int64(real)
+    }
+
+    /// `-?[0-9]+` that fits an `Int64`, read without making a `String` (every time in a vault
+    /// is one); `nil` for anything else, which `integer` then reads the general way.
+    private static func plainInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        let negative = bytes.first == UInt8(ascii: "-")
+        let digits = negative ? UnsafeRawBufferPointer(rebasing: bytes.dropFirst()) : bytes
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return negative ? -value : value
     }
 }
 
@@ -68,6 +86,11 @@ private struct JSONReader {
     let end: Int
     var position = 0
     static let maximumDepth = 64
+    /// How many members (elements) the last object (array) at each depth had. Siblings are
+    /// alike (a vault's profiles all have the same members), so the next one is allocated at
+    /// that size at once instead of grown by doubling.
+    private var memberCounts = [Int](repeating: 0, count: maximumDepth)
+    private var elementCounts = [Int](repeating: 0, count: maximumDepth)
 
     init(base: UnsafeMutablePointer<UInt8>, end: Int) {
         self.base = base
@@ -120,6 +143,7 @@ private struct JSONReader {
             position += 1
             return .object(members)
         }
+        members.reserveCapacity(memberCounts[depth])
         while true {
             skipWhitespace()
             guard position < end, base[position] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
@@ -132,7 +156,11 @@ private struct JSONReader {
             skipWhitespace()
             guard position < end else { throw failure("unexpected end of input") }
             if base[position] == UInt8(ascii: ",") { position += 1; continue }
-            if base[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if base[position] == UInt8(ascii: "}") {
+                position += 1
+                memberCounts[depth] = members.count
+                return .object(members)
+            }
             throw failure("expected ',' or '}'")
         }
     }
@@ -145,12 +173,17 @@ private struct JSONReader {
             position += 1
             return .array(elements)
         }
+        elements.reserveCapacity(elementCounts[depth])
         while true {
             elements.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             guard position < end else { throw failure("unexpected end of input") }
             if base[position] == UInt8(ascii: ",") { position += 1; continue }
-            if base[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+            if base[position] == UInt8(ascii: "]") {
+                position += 1
+                elementCounts[depth] = elements.count
+                return .array(elements)
+            }
             throw failure("expected ',' or ']'")
         }
     }
@@ -182,6 +215,12 @@ private struct JSONReader {
     mutating func parseString() throws(JSONSyntaxError) -> Range<Int> {
         position += 1
         let start = position
+        // Most strings (every token) have no escape: nothing to move until the first one.
+        position = JSONStringBytes.firstSpecial(in: UnsafeRawBufferPointer(start: base, count: end), from: position)
+        if position < end, base[position] == UInt8(ascii: "\"") {
+            position += 1
+            return start..<(position - 1)
+        }
         var write = position
         while position < end {
             let byte = base[position]
@@ -247,5 +286,34 @@ private struct JSONReader {
             position += 1
         }
         return value
+    }
+}
+
+/// The bytes a JSON string cannot hold as they are: `"`, `\` and control characters.
+enum JSONStringBytes {
+    /// Where the first of them is in `bytes` at or after `start` (`bytes.count` if none): eight
+    /// bytes at a time while there is none among them, so that tokens, most of a vault's bytes,
+    /// are passed over quickly, when reading and when writing.
+    static func firstSpecial(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        while bytes.count - index >= 8 {
+            if holdsSpecial(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { break }
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return index }
+            index += 1
+        }
+        return bytes.count
+    }
+
+    /// Whether a byte of `word` is one of them (Hacker's Delight's "has zero byte" and "has
+    /// byte less than" tests; exact as a yes or no).
+    private static func holdsSpecial(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22), backslashes = word ^ (ones &* 0x5C)
+        let hits = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
+        return hits & highs != 0
     }
 }

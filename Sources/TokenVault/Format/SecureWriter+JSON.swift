@@ -1,11 +1,12 @@
 /// JSON output straight into guarded memory, used to build the vault payload.
 extension SecureWriter {
     mutating func appendJSONString(_ bytes: UnsafeRawBufferPointer) {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex: StaticString = "0123456789abcdef"
         append(UInt8(ascii: "\""))
         reserve(bytes.count)
         var runStart = 0
-        for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        while case let index = JSONStringBytes.firstSpecial(in: bytes, from: runStart), index < bytes.count {
+            let byte = bytes[index]
             append(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
             runStart = index + 1
             append(UInt8(ascii: "\\"))
@@ -16,8 +17,8 @@ extension SecureWriter {
             case 0x09: append(UInt8(ascii: "t"))
             default:
                 append("u00")
-                append(hex[Int(byte >> 4)])
-                append(hex[Int(byte & 0x0f)])
+                append(hex.utf8Start[Int(byte >> 4)])
+                append(hex.utf8Start[Int(byte & 0x0f)])
             }
         }
         append(UnsafeRawBufferPointer(rebasing: bytes[runStart...]))

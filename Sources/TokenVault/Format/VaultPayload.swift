@@ -7,7 +7,10 @@ enum VaultPayload {
 
     /// Serialises and pads `profiles` into guarded memory.
     static func encode(_ profiles: [String: TokenProfile]) -> Secret {
-        var out = SecureWriter(capacity: 512 + profiles.count * 1024)
+        // Sized up front: guarded memory is locked and filled page by page, and growing it by
+        // doubling would, for a vault of many profiles, lock twice the payload and copy it.
+        let capacity = profiles.reduce(64 + blockSize) { $0 + $1.key.utf8.count + estimatedSize(of: $1.value) }
+        var out = SecureWriter(capacity: capacity)
         out.append("{\"version\":")
         out.appendJSON(version)
         out.append(",\"profiles\":{")
@@ -20,6 +23,18 @@ enum VaultPayload {
         out.append("}}")
         out.pad(toMultipleOf: blockSize)
         return out.finish()
+    }
+
+    /// About what `encode(_:into:)` writes for `profile`: its strings and secrets, plus at most
+    /// 640 bytes of member names, punctuation and numbers (more only when strings need escapes,
+    /// and then the writer grows).
+    private static func estimatedSize(of profile: TokenProfile) -> Int {
+        func size(_ secret: Secret?) -> Int { secret?.count ?? 0 }
+        func size(_ text: String?) -> Int { text?.utf8.count ?? 0 }
+        let binding = profile.binding
+        return 640 + size(profile.accessToken) + size(profile.refreshToken) + size(binding.clientSecret)
+            + size(profile.tokenType) + size(profile.scope) + size(binding.tokenEndpoint) + size(binding.clientID)
+            + size(binding.resource) + size(binding.issuer) + size(profile.refreshState.lastError)
     }
 
     private static func encode(_ profile: TokenProfile, into out: inout SecureWriter) {
@@ -91,68 +106,125 @@ enum VaultPayload {
         _ value: JSONValue, named name: String, in document: JSONDocument
     ) throws(VaultFormatError) -> TokenProfile {
         guard case .object(let members) = value else { throw .badPayload("profile \(name) is not an object") }
-        var fields = ProfileFields(document: document)
-        for (key, member) in members {
-            fields.take(document.string(key), member)
-        }
-        guard let tokenEndpoint = fields.text("token_endpoint"), let clientID = fields.text("client_id") else {
+        let fields = ProfileFields(members, in: document)
+        guard let tokenEndpoint = fields.text(.tokenEndpoint), let clientID = fields.text(.clientID) else {
             throw .badPayload("profile \(name) has no token_endpoint or client_id")
         }
-        let importedAt = fields.integer("imported_at") ?? 0
-        let authMethod = fields.text("token_endpoint_auth_method").flatMap(ClientAuthMethod.init(rawValue:))
+        let importedAt = fields.integer(.importedAt) ?? 0
+        let authMethod = fields.text(.authMethod).flatMap(ClientAuthMethod.init(rawValue:))
         var profile = TokenProfile(
-            accessToken: fields.secret("access_token"),
-            refreshToken: fields.secret("refresh_token"),
-            tokenType: fields.text("token_type") ?? "Bearer",
-            scope: fields.text("scope"),
-            expiresAt: fields.integer("expires_at"),
+            accessToken: fields.secret(.accessToken),
+            refreshToken: fields.secret(.refreshToken),
+            tokenType: fields.text(.tokenType) ?? "Bearer",
+            scope: fields.text(.scope),
+            expiresAt: fields.integer(.expiresAt),
             importedAt: importedAt,
             binding: RefreshBinding(
-                tokenEndpoint: tokenEndpoint, clientID: clientID, clientSecret: fields.secret("client_secret"),
-                authMethod: authMethod, resource: fields.text("resource"), issuer: fields.text("issuer")
+                tokenEndpoint: tokenEndpoint, clientID: clientID, clientSecret: fields.secret(.clientSecret),
+                authMethod: authMethod, resource: fields.text(.resource), issuer: fields.text(.issuer)
             )
         )
-        profile.refreshTokenExpiresAt = fields.integer("refresh_token_expires_at")
-        profile.refreshTokenLifetime = fields.integer("refresh_token_lifetime")
-        profile.refreshTokenIssuedAt = fields.integer("refresh_token_issued_at") ?? importedAt
-        profile.refreshedAt = fields.integer("refreshed_at")
-        profile.refreshState.reauthenticationRequired = fields.bool("reauth_required")
-        profile.refreshState.clientRejected = fields.bool("client_rejected")
-        profile.refreshState.lastError = fields.text("last_error")
-        profile.refreshState.lastErrorAt = fields.integer("last_error_at")
-        profile.refreshState.consecutiveFailures = fields.integer("failures") ?? 0
-        profile.refreshState.retryAfter = fields.integer("retry_after")
-        profile.refreshState.ambiguousSpendAt = fields.integer("ambiguous_spend_at")
+        profile.refreshTokenExpiresAt = fields.integer(.refreshTokenExpiresAt)
+        profile.refreshTokenLifetime = fields.integer(.refreshTokenLifetime)
+        profile.refreshTokenIssuedAt = fields.integer(.refreshTokenIssuedAt) ?? importedAt
+        profile.refreshedAt = fields.integer(.refreshedAt)
+        profile.refreshState.reauthenticationRequired = fields.bool(.reauthenticationRequired)
+        profile.refreshState.clientRejected = fields.bool(.clientRejected)
+        profile.refreshState.lastError = fields.text(.lastError)
+        profile.refreshState.lastErrorAt = fields.integer(.lastErrorAt)
+        profile.refreshState.consecutiveFailures = fields.integer(.failures) ?? 0
+        profile.refreshState.retryAfter = fields.integer(.retryAfter)
+        profile.refreshState.ambiguousSpendAt = fields.integer(.ambiguousSpendAt)
         return profile
     }
 }
 
-/// The members of one JSON object by name; unknown members are ignored (SECURITY.md,
-/// "Compatibility").
+/// The members of one profile object; unknown members are ignored (SECURITY.md,
+/// "Compatibility"), and of a repeated member the last counts. Names are matched on their
+/// bytes, in the order `encode` writes them first, so a vault of many profiles is read without
+/// a `String` or a dictionary per member.
 private struct ProfileFields {
+    /// The members a profile has, in the order `encode` writes them.
+    enum Field: Int, CaseIterable {
+        case accessToken, refreshToken, tokenType, scope, expiresAt, refreshTokenExpiresAt, refreshTokenLifetime
+        case refreshTokenIssuedAt, importedAt, refreshedAt, tokenEndpoint, clientID, clientSecret, authMethod
+        case resource, issuer, reauthenticationRequired, clientRejected, lastError, lastErrorAt, failures
+        case retryAfter, ambiguousSpendAt
+
+        var name: StaticString {
+            switch self {
+            case .accessToken: "access_token"
+            case .refreshToken: "refresh_token"
+            case .tokenType: "token_type"
+            case .scope: "scope"
+            case .expiresAt: "expires_at"
+            case .refreshTokenExpiresAt: "refresh_token_expires_at"
+            case .refreshTokenLifetime: "refresh_token_lifetime"
+            case .refreshTokenIssuedAt: "refresh_token_issued_at"
+            case .importedAt: "imported_at"
+            case .refreshedAt: "refreshed_at"
+            case .tokenEndpoint: "token_endpoint"
+            case .clientID: "client_id"
+            case .clientSecret: "client_secret"
+            case .authMethod: "token_endpoint_auth_method"
+            case .resource: "resource"
+            case .issuer: "issuer"
+            case .reauthenticationRequired: "reauth_required"
+            case .clientRejected: "client_rejected"
+            case .lastError: "last_error"
+            case .lastErrorAt: "last_error_at"
+            case .failures: "failures"
+            case .retryAfter: "retry_after"
+            case .ambiguousSpendAt: "ambiguous_spend_at"
+            }
+        }
+    }
+
     let document: JSONDocument
-    var values: [String: JSONValue] = [:]
+    let members: [(key: Range<Int>, value: JSONValue)]
+    /// Where each field is in `members`, by `Field.rawValue`; -1 when it is absent.
+    private var positions: [Int32]
 
-    init(document: JSONDocument) { self.document = document }
+    init(_ members: [(key: Range<Int>, value: JSONValue)], in document: JSONDocument) {
+        self.document = document
+        self.members = members
+        positions = Array(repeating: -1, count: Field.allCases.count)
+        var expected = 0
+        for index in members.indices {
+            let key = members[index].key
+            // The member `encode` writes next usually is the next one; else look it up.
+            var field = Field(rawValue: expected)
+            if field == nil || !document.bytesEqual(key, field!.name) {
+                field = Field.allCases.first { document.bytesEqual(key, $0.name) }
+            }
+            guard let field else { continue }
+            positions[field.rawValue] = Int32(index)
+            expected = field.rawValue + 1
+        }
+    }
 
-    mutating func take(_ key: String, _ value: JSONValue) { values[key] = value }
+    private func value(_ field: Field) -> JSONValue? {
+        let position = positions[field.rawValue]
+        return position < 0 ? nil : members[Int(position)].value
+    }
 
-    func text(_ key: String) -> String? {
-        guard case .string(let range)? = values[key] else { return nil }
+    func text(_ field: Field) -> String? {
+        guard case .string(let range)? = value(field) else { return nil }
         return document.string(range)
     }
 
-    func secret(_ key: String) -> Secret? {
-        guard case .string(let range)? = values[key], !range.isEmpty else { return nil }
+    func secret(_ field: Field) -> Secret? {
+        guard case .string(let range)? = value(field), !range.isEmpty else { return nil }
         return document.secret(range)
     }
 
-    func integer(_ key: String) -> Int64? {
-        values[key].flatMap(document.integer)
+    func integer(_ field: Field) -> Int64? {
+        guard let value = value(field) else { return nil }
+        return document.integer(value)
     }
 
-    func bool(_ key: String) -> Bool {
-        guard case .bool(let flag)? = values[key] else { return false }
+    func bool(_ field: Field) -> Bool {
+        guard case .bool(let flag)? = value(field) else { return false }
         return flag
     }
 }

@@ -1,4 +1,9 @@
 internal import CCurl
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The answer of a token endpoint. The body stays in guarded memory: it carries tokens.
 struct HTTPResponse {
@@ -38,12 +43,48 @@ public struct HTTPLimits: Sendable {
 /// libcurl, for the one request TokenVault makes: a form POST to a token endpoint. TLS
 /// verification always on, no redirects followed, no proxy for loopback, capped body.
 enum Curl {
-    static let ready: Bool = {
-        guard curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK else {
-            fatalError("tokenvault: libcurl could not be initialised")
+    /// libcurl, loaded (`dlopen`) and initialised (`curl_global_init`) once, by the first
+    /// request: CCurl/shim.h says why it is not linked.
+    private static let library: Result<Library, TransportFailure> = Library.load()
+
+    /// The loaded library's function table, filled once and only read after.
+    private struct Library: @unchecked Sendable {
+        #if canImport(Darwin)
+        static let soname = "libcurl.4.dylib"
+        #else
+        static let soname = "libcurl.so.4"
+        #endif
+
+        let api: UnsafePointer<tokenvault_curl_api>
+
+        static func load() -> Result<Library, TransportFailure> {
+            let api = UnsafeMutablePointer<tokenvault_curl_api>.allocate(capacity: 1)
+            api.initialize(to: tokenvault_curl_api())
+            guard tokenvault_curl_load(soname, api) == 0 else {
+                let reason = dlerror().map { String(cString: $0) } ?? soname
+                api.deallocate()
+                return .failure(.notSent("libcurl could not be loaded (\(reason))"))
+            }
+            guard api.pointee.global_init!(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK else {
+                return .failure(.notSent("libcurl could not be initialised"))
+            }
+            return .success(Library(api: UnsafePointer(api)))
         }
-        return true
-    }()
+
+        func easyInit() -> UnsafeMutableRawPointer? { api.pointee.easy_init!() }
+        func cleanup(_ handle: UnsafeMutableRawPointer) { api.pointee.easy_cleanup!(handle) }
+        func perform(_ handle: UnsafeMutableRawPointer) -> CURLcode { api.pointee.easy_perform!(handle) }
+
+        func append(_ list: UnsafeMutablePointer<curl_slist>?, _ line: UnsafePointer<CChar>) -> UnsafeMutablePointer<curl_slist>? {
+            api.pointee.slist_append!(list, line)
+        }
+
+        func freeAll(_ list: UnsafeMutablePointer<curl_slist>?) { api.pointee.slist_free_all!(list) }
+
+        func describe(_ code: CURLcode) -> String {
+            api.pointee.easy_strerror!(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)"
+        }
+    }
 
     /// Collects the response body into guarded memory and the few headers we read.
     private final class Sink {
@@ -109,31 +150,31 @@ enum Curl {
     private static func perform(
         url: EndpointURL, form: Secret?, authorization: Secret?, limits: HTTPLimits
     ) throws(TransportFailure) -> HTTPResponse {
-        precondition(ready)
-        guard let handle = curl_easy_init() else { throw .notSent("libcurl could not create a handle") }
-        defer { curl_easy_cleanup(handle) }
+        let curl = try library.get()
+        guard let handle = curl.easyInit() else { throw .notSent("libcurl could not create a handle") }
+        defer { curl.cleanup(handle) }
         var headers: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headers) }
-        headers = curl_slist_append(headers, "Accept: application/json")
+        defer { curl.freeAll(headers) }
+        headers = curl.append(headers, "Accept: application/json")
         if form != nil {
-            headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded")
-            headers = curl_slist_append(headers, "Expect:")
+            headers = curl.append(headers, "Content-Type: application/x-www-form-urlencoded")
+            headers = curl.append(headers, "Expect:")
         }
         if let authorization {
             var line = SecureWriter(capacity: authorization.count + 1)
             line.append(authorization)
             line.append(UInt8(0))
-            headers = curl_slist_append(headers, line.buffer.base.assumingMemoryBound(to: CChar.self))
+            headers = curl.append(headers, line.buffer.base.assumingMemoryBound(to: CChar.self))
         }
 
         let sink = Sink(limit: limits.maximumBodyBytes)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var status = CURLE_OK
         func set(_ option: CURLoption, _ value: Int) {
-            if status == CURLE_OK { status = tokenvault_curl_setopt_long(handle, option, value) }
+            if status == CURLE_OK { status = tokenvault_curl_setopt_long(curl.api, handle, option, value) }
         }
         func set(_ option: CURLoption, _ value: String) {
-            if status == CURLE_OK { status = tokenvault_curl_setopt_string(handle, option, value) }
+            if status == CURLE_OK { status = tokenvault_curl_setopt_string(curl.api, handle, option, value) }
         }
         set(CURLOPT_URL, url.description)
         set(CURLOPT_PROTOCOLS_STR, url.isLoopback ? "http,https" : "https")
@@ -147,29 +188,29 @@ enum Curl {
         if let form {
             set(CURLOPT_POST, 1)
             if status == CURLE_OK {
-                status = tokenvault_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(form.count))
+                status = tokenvault_curl_setopt_off(curl.api, handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(form.count))
             }
             if status == CURLE_OK {
                 status = form.withUnsafeBytes { bytes in
-                    tokenvault_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                    tokenvault_curl_setopt_pointer(curl.api, handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
                 }
             }
         }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, writeBody) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, writeHeader) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context) }
-        guard status == CURLE_OK else { throw .notSent("libcurl refused an option: \(describe(status))") }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_slist(curl.api, handle, CURLOPT_HTTPHEADER, headers) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(curl.api, handle, CURLOPT_WRITEFUNCTION, writeBody) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(curl.api, handle, CURLOPT_WRITEDATA, context) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(curl.api, handle, CURLOPT_HEADERFUNCTION, writeHeader) }
+        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(curl.api, handle, CURLOPT_HEADERDATA, context) }
+        guard status == CURLE_OK else { throw .notSent("libcurl refused an option: \(curl.describe(status))") }
 
         // `form` is a parameter, alive until this function returns: its bytes stay put while
         // libcurl sends them.
-        let result = withExtendedLifetime((sink, form)) { curl_easy_perform(handle) }
+        let result = withExtendedLifetime((sink, form)) { curl.perform(handle) }
         if sink.overflowed { throw .bodyTooLarge(limit: limits.maximumBodyBytes) }
         guard result == CURLE_OK else {
             var sent: Int = 0
-            _ = tokenvault_curl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &sent)
-            let reason = describe(result)
+            _ = tokenvault_curl_getinfo_long(curl.api, handle, CURLINFO_REQUEST_SIZE, &sent)
+            let reason = curl.describe(result)
             switch result {
             case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT,
                  CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_UNSUPPORTED_PROTOCOL,
@@ -180,16 +221,12 @@ enum Curl {
             }
         }
         var code: Int = 0
-        _ = tokenvault_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
+        _ = tokenvault_curl_getinfo_long(curl.api, handle, CURLINFO_RESPONSE_CODE, &code)
         return HTTPResponse(
             status: code, body: Secret(buffer: sink.body, range: 0..<sink.count),
             retryAfter: sink.retryAfter, contentType: sink.contentType, location: sink.location,
             wwwAuthenticate: sink.wwwAuthenticate
         )
-    }
-
-    private static func describe(_ code: CURLcode) -> String {
-        String(cString: curl_easy_strerror(code))
     }
 }
 

@@ -55,8 +55,8 @@ public struct ImportedTokens: Sendable {
             case "refresh_token": tokens.refreshToken = secret()
             case "token_type": tokens.tokenType = text()
             case "scope": tokens.scope = text()
-            case "expires_in": expiresIn = document.integer(value)
-            case "refresh_token_expires_in": refreshExpiresIn = document.integer(value)
+            case "expires_in": expiresIn = try Self.lifetime(value, in: document, field: "expires_in")
+            case "refresh_token_expires_in": refreshExpiresIn = try Self.lifetime(value, in: document, field: "refresh_token_expires_in")
             case "expires_at": expiresAtValue = value
             case "created_at": createdAtValue = value
             case "client_id": tokens.clientID = text()
@@ -80,18 +80,34 @@ public struct ImportedTokens: Sendable {
         return tokens
     }
 
+    /// Seconds from now, within ten years either way (an already expired token has a negative
+    /// `expires_in`); `null` is absent.
+    private static func lifetime(_ value: JSONValue, in document: JSONDocument, field: String) throws(VaultError) -> Int64? {
+        if case .null = value { return nil }
+        guard let seconds = document.integer(value), abs(seconds) <= 10 * 365 * 86_400 else {
+            throw .invalidInput("\(field) is not a number of seconds within ten years")
+        }
+        return seconds
+    }
+
     private static func time(_ value: JSONValue, in document: JSONDocument, field: String) throws(VaultError) -> UnixTime {
         if case .number = value, let seconds = document.integer(value) {
             // Milliseconds, as JavaScript writes them, are 1000 times too far in the future.
-            return seconds > 100_000_000_000 ? seconds / 1000 : seconds
+            let time = seconds > 100_000_000_000 ? seconds / 1000 : seconds
+            if Self.plausible(time) { return time }
         }
         if case .string(let range) = value {
             let text = document.string(range)
-            if let seconds = Int64(text) { return seconds }
-            if let parsed = ISO8601.parse(text) { return parsed }
+            if let seconds = Int64(text), Self.plausible(seconds) { return seconds }
+            if let parsed = ISO8601.parse(text), Self.plausible(parsed) { return parsed }
         }
         throw .invalidInput("\(field) is neither Unix seconds nor an ISO 8601 time")
     }
+}
+
+extension ImportedTokens {
+    /// Years 1970 to 9999.
+    static func plausible(_ time: UnixTime) -> Bool { (0...253_402_300_799).contains(time) }
 }
 
 /// Just enough ISO 8601 for token files: `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`; a time without
@@ -113,7 +129,7 @@ enum ISO8601 {
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
               let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
               let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+              (1970...9999).contains(year), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {

@@ -67,7 +67,11 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     public var isLoopback: Bool {
         if host == "localhost" || host == "::1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        // Exactly four dotted decimal octets of 1-3 ASCII digits ("127.-0.0.1" is a host name).
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { octet in
+            (1...3).contains(octet.utf8.count) && octet.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+                && Int(octet)! <= 255
+        }
     }
 
     /// `scheme://host[:port]`, the origin that well-known metadata paths hang off.

@@ -3,8 +3,9 @@ import SystemPackage
 
 /// Why a caller asks for a refresh; decides when another process's result can be adopted.
 enum RefreshReason {
-    /// The access token is expired or inside the refresh margin.
-    case due
+    /// The access token is expired or inside the refresh margin (or, with an unknown expiry,
+    /// `refresh` was asked for); `seen` is the access token the caller had, if any.
+    case due(seen: Secret?)
     /// A resource server answered 401 to this access token.
     case rejected(Secret)
     /// `tokenvault refresh --force`: refresh even if the token is fresh, ignore back-off.
@@ -78,10 +79,17 @@ struct RefreshEngine: Sendable {
         switch reason {
         case .forced:
             return false
-        case .due:
+        case .due(let seen):
             switch RefreshPolicy.accessState(of: profile, now: now) {
-            case .valid: return true
-            default: return false
+            case .valid:
+                return true
+            case .unknownExpiry:
+                // No expiry to compare: a token other than the one the caller saw is the result
+                // of another process's refresh.
+                guard let seen, let current = profile.accessToken else { return false }
+                return !current.isEqual(to: seen)
+            default:
+                return false
             }
         case .rejected(let token):
             guard let current = profile.accessToken, !current.isEqual(to: token) else { return false }
@@ -110,17 +118,18 @@ struct RefreshEngine: Sendable {
 
     private func exchange(_ name: String, profile: TokenProfile, refreshToken: Secret, url: EndpointURL) throws -> TokenProfile {
         let request = TokenRequest(refreshToken: refreshToken, binding: profile.binding)
-        var outcome = send(request, to: url)
+        let sent = [refreshToken] + (profile.binding.clientSecret.map { [$0] } ?? [])
+        var outcome = send(request, to: url, masking: sent)
         if case .ambiguous(let detail) = outcome {
             // A lost answer may mean a spent token. Record that, then present the same token
             // once more: servers with a grace window for the previous token (Cloudflare's
             // provider) answer it; strict ones answer invalid_grant, which is then the truth.
             logger.notice("no usable answer to a refresh; retrying once with the same refresh token",
                            metadata: ["profile": "\(name)", "reason": "\(detail)"])
-            _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+            _ = try? persist(name, spent: refreshToken) { current in
                 current.refreshState.ambiguousSpendAt = WallClock.now
             }
-            outcome = send(request, to: url)
+            outcome = send(request, to: url, masking: sent)
             if case .ambiguous(let again) = outcome {
                 outcome = .transient("no usable answer twice: \(again)", retryAfter: nil)
             }
@@ -158,7 +167,7 @@ struct RefreshEngine: Sendable {
         }
         // Recorded only if the vault still holds the refresh token that was sent: a profile
         // re-imported meanwhile stays as it is.
-        _ = try? persist(name, spent: refreshToken, importedAt: profile.importedAt) { current in
+        _ = try? persist(name, spent: refreshToken) { current in
             if let flag { current.refreshState[keyPath: flag] = true }
             Self.recordFailure(&current.refreshState, detail, now: now, retryAfter: retryAt)
         }
@@ -182,7 +191,7 @@ struct RefreshEngine: Sendable {
         state.retryAfter = retryAfter
     }
 
-    private func send(_ request: TokenRequest, to url: EndpointURL) -> Outcome {
+    private func send(_ request: TokenRequest, to url: EndpointURL, masking sent: [Secret]) -> Outcome {
         let sentAt = WallClock.now
         let response: HTTPResponse
         do {
@@ -195,26 +204,27 @@ struct RefreshEngine: Sendable {
             }
         }
         if (300..<400).contains(response.status) {
-            let target = response.location.map { " to \($0)" } ?? ""
+            let target = response.location.map { " to \(ServerText.clean($0))" } ?? ""
             return .configuration("the token endpoint redirected (\(response.status))\(target); tokenvault sends refresh tokens only to the stored endpoint and follows no redirects")
         }
-        switch TokenResponse(response) {
+        switch TokenResponse(response, sent: sent) {
         case .tokens(let tokens):
             return .success(tokens, sentAt: sentAt)
         case .malformed(let detail):
             return .ambiguous(detail)
         case .failure(let status, let code, let description):
             let detail = ([code ?? "HTTP \(status)"] + (description.map { [$0] } ?? [])).joined(separator: ": ")
-            let retryAfter = response.retryAfter.flatMap { RetryAfter.seconds(from: $0, now: sentAt) }
+            // Retry-After is read only where it means something: a transient failure.
+            let retryAfter = { response.retryAfter.flatMap { RetryAfter.seconds(from: $0, now: sentAt) } }
             switch code {
             case "invalid_grant": return .reauthenticate(detail)
             case "invalid_client", "unauthorized_client": return .clientRejected(detail)
-            case "temporarily_unavailable", "server_error", "slow_down": return .transient(detail, retryAfter: retryAfter)
+            case "temporarily_unavailable", "server_error", "slow_down": return .transient(detail, retryAfter: retryAfter())
             default: break
             }
             switch status {
             case 401: return .reauthenticate(detail)
-            case 408, 425, 429, 500...599: return .transient(detail, retryAfter: retryAfter)
+            case 408, 425, 429, 500...599: return .transient(detail, retryAfter: retryAfter())
             default: return .configuration(detail)
             }
         }
@@ -243,39 +253,56 @@ struct RefreshEngine: Sendable {
         // fails (a full disk being cleaned up, a lock held for long) before giving up loudly.
         var lastError: VaultError?
         for attempt in 0..<3 {
+            let sealed: TokenProfile?
             do {
-                guard let sealed = try persist(name, spent: spent, importedAt: profile.importedAt, apply) else {
-                    // Re-imported or removed meanwhile: what is in the vault now wins.
-                    logger.notice("profile changed during the refresh; keeping the vault's version", metadata: ["profile": "\(name)"])
-                    guard let current = try store.read().profiles[name] else {
-                        throw VaultError.profileMissing(profile: name, path: location.path.string)
-                    }
-                    return current
-                }
-                logger.info("refreshed", metadata: [
-                    "profile": "\(name)", "access_token": "\(tokens.accessToken.fingerprint)",
-                    "rotated": "\(tokens.refreshToken != nil)",
-                ])
-                return sealed
+                sealed = try persist(name, spent: spent, apply)
             } catch let error as VaultError {
                 lastError = error
                 logger.error("could not seal refreshed tokens", metadata: ["profile": "\(name)", "attempt": "\(attempt + 1)", "error": "\(error)"])
                 MonotonicClock.sleep(seconds: 0.2 * Double(attempt + 1))
+                continue
             }
+            guard let sealed else {
+                // Re-imported with other tokens, or removed, meanwhile: what is in the vault now wins.
+                logger.notice("profile changed during the refresh; keeping the vault's version", metadata: ["profile": "\(name)"])
+                return try currentProfile(name)
+            }
+            logger.info("refreshed", metadata: [
+                "profile": "\(name)", "access_token": "\(tokens.accessToken.fingerprint)",
+                "rotated": "\(tokens.refreshToken != nil)",
+            ])
+            return sealed
         }
         var unsaved = profile
         apply(&unsaved)
-        throw SealFailure(profile: unsaved, error: RefreshError.sealFailed(profile: name, cause: lastError!))
+        throw SealFailure(profile: unsaved, spent: spent, error: RefreshError.sealFailed(profile: name, cause: lastError!))
     }
 
-    /// Applies `change` to the profile under the writer lock, if the profile is still the one
-    /// whose refresh token was spent (not re-imported or removed meanwhile). Returns the sealed
-    /// profile, or `nil` when it changed.
+    private func currentProfile(_ name: String) throws -> TokenProfile {
+        guard let current = try store.read().profiles[name] else {
+            throw VaultError.profileMissing(profile: name, path: location.path.string)
+        }
+        return current
+    }
+
+    /// Seals a refreshed profile kept in memory after a failed seal, under the profile's
+    /// refresh lock and only over the refresh token it replaces; otherwise (removed,
+    /// re-imported, refreshed elsewhere) the vault's version wins and is returned.
+    func sealKept(_ kept: SealFailure, name: String) throws -> TokenProfile {
+        try FileLock.holding(location.refreshLockPath(for: name), location: location, timeout: refreshLockTimeout) {
+            if let sealed = try persist(name, spent: kept.spent, { $0 = kept.profile }) { return sealed }
+            return try currentProfile(name)
+        }
+    }
+
+    /// Applies `change` to the profile under the writer lock, if the vault still holds the
+    /// refresh token that was spent (a re-import of the same chain, with new settings, counts as
+    /// the same; other tokens or a removal do not). Returns the sealed profile, or `nil` when it
+    /// changed.
     @discardableResult
-    func persist(_ name: String, spent: Secret, importedAt: UnixTime, _ change: (inout TokenProfile) -> Void) throws -> TokenProfile? {
+    func persist(_ name: String, spent: Secret, _ change: (inout TokenProfile) -> Void) throws -> TokenProfile? {
         try store.update { profiles, _ -> TokenProfile? in
-            guard var current = profiles[name], current.importedAt == importedAt,
-                  let stored = current.refreshToken, stored.isEqual(to: spent) else { return nil }
+            guard var current = profiles[name], let stored = current.refreshToken, stored.isEqual(to: spent) else { return nil }
             change(&current)
             profiles[name] = current
             return current
@@ -287,6 +314,8 @@ struct RefreshEngine: Sendable {
 /// retries the seal before anything else (the old refresh token is spent).
 struct SealFailure: Error {
     let profile: TokenProfile
+    /// The refresh token the kept profile replaces.
+    let spent: Secret
     let error: RefreshError
 }
 
@@ -297,10 +326,11 @@ enum RetryAfter {
         // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
         let parts = value.split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        guard parts.count == 6, parts[5] == "GMT", let day = Int64(parts[1]),
-              let month = months.firstIndex(of: String(parts[2])), let year = Int64(parts[3]) else { return nil }
+        guard parts.count == 6, parts[5] == "GMT", let day = Int64(parts[1]), (1...31).contains(day),
+              let month = months.firstIndex(of: String(parts[2])), let year = Int64(parts[3]), (1970...9999).contains(year)
+        else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int64($0) }
-        guard clock.count == 3 else { return nil }
+        guard clock.count == 3, (0..<24).contains(clock[0]), (0..<60).contains(clock[1]), (0...60).contains(clock[2]) else { return nil }
         let time = ISO8601.daysFromCivil(year: year, month: Int64(month + 1), day: day) * 86_400
             + clock[0] * 3600 + clock[1] * 60 + clock[2]
         return min(max(0, time - now), 86_400)

@@ -22,7 +22,7 @@ public final class TokenManager: Sendable {
         var identity: FileIdentity?
         var profiles: [String: TokenProfile] = [:]
         /// Refreshed profiles whose sealing failed; sealed before anything else is tried.
-        var unsealed: [String: TokenProfile] = [:]
+        var unsealed: [String: SealFailure] = [:]
         /// Fingerprints of tokens obtained by a refresh that a 401 forced, per profile.
         var refreshedAfterRejection: [String: String] = [:]
     }
@@ -51,6 +51,18 @@ public final class TokenManager: Sendable {
         try await validProfile(profile).accessToken!.unsafeStringValue()
     }
 
+    /// The access token for `profile` when it needs no refresh (valid beyond the refresh margin,
+    /// or of unknown expiry), else `nil`: then `accessToken(for:)` refreshes it. It never waits
+    /// on the network, so it needs no async context: `tokenvault token` answers this way without
+    /// starting the concurrency runtime's threads.
+    public func accessTokenWithoutRefresh(for profile: String) throws -> String? {
+        let current = try currentProfile(profile)
+        switch RefreshPolicy.accessState(of: current, now: WallClock.now) {
+        case .valid, .unknownExpiry: return current.accessToken?.unsafeStringValue()
+        case .refreshDue, .expired, .missing: return nil
+        }
+    }
+
     /// After a resource server answered 401 to `rejected`: a token other than `rejected`,
     /// refreshing once if no other caller has already. Throws `RefreshError.rejectedAgain`
     /// rather than refresh in a loop when the token it got from such a refresh is rejected too.
@@ -75,7 +87,7 @@ public final class TokenManager: Sendable {
     public func refresh(_ profile: String, force: Bool = false) async throws -> TokenProfile {
         let current = try currentProfile(profile)
         if !force, case .valid = RefreshPolicy.accessState(of: current, now: WallClock.now) { return current }
-        return try await refresh(profile, reason: force ? .forced : .due)
+        return try await refresh(profile, reason: force ? .forced : .due(seen: current.accessToken))
     }
 
     /// The profile as the vault holds it now (from the cache when the file is unchanged).
@@ -106,8 +118,9 @@ public final class TokenManager: Sendable {
             return profile
         case .refreshDue:
             do {
-                return try await refresh(name, reason: .due)
-            } catch let error as RefreshError {
+                return try await refresh(name, reason: .due(seen: profile.accessToken))
+            } catch {
+                // Any failure (the endpoint, a lock, the disk): the current token is still good.
                 guard !Self.isExpired(profile) else { throw error }
                 logger.warning("serving the current access token after a failed refresh", metadata: [
                     "profile": "\(name)", "error": "\(error)",
@@ -116,7 +129,7 @@ public final class TokenManager: Sendable {
             }
         case .expired, .missing:
             guard profile.refreshToken != nil else { throw RefreshError.noRefreshToken(profile: name) }
-            return try await refresh(name, reason: .due)
+            return try await refresh(name, reason: .due(seen: profile.accessToken))
         }
     }
 
@@ -149,29 +162,19 @@ public final class TokenManager: Sendable {
         }
     }
 
-    private func refreshBlocking(_ name: String, reason: RefreshReason, unsealed: TokenProfile?) throws -> TokenProfile {
+    private func refreshBlocking(_ name: String, reason: RefreshReason, unsealed: SealFailure?) throws -> TokenProfile {
         if let unsealed {
             // The last refresh's tokens never reached the disk; the old refresh token is spent.
-            try engine.persistUnsealed(name, unsealed)
+            let sealed = try engine.sealKept(unsealed, name: name)
             cache.withLock { $0.unsealed[name] = nil }
-            return unsealed
+            return sealed
         }
         do {
             return try engine.refresh(name, reason: reason)
         } catch let failure as SealFailure {
-            cache.withLock { $0.unsealed[name] = failure.profile }
+            cache.withLock { $0.unsealed[name] = failure }
             logger.critical("refreshed tokens are held only in memory until the vault can be written", metadata: ["profile": "\(name)"])
             throw failure.error
-        }
-    }
-}
-
-extension RefreshEngine {
-    /// Seals a refreshed profile that could not be sealed before, over whatever the vault has.
-    func persistUnsealed(_ name: String, _ profile: TokenProfile) throws {
-        try store.update { profiles, _ in
-            guard let current = profiles[name], current.importedAt == profile.importedAt else { return }
-            profiles[name] = profile
         }
     }
 }

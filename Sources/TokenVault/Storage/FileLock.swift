@@ -21,6 +21,7 @@ final class FileLock {
     /// Waits up to `timeout` seconds, polling with short sleeps so that an async caller's thread
     /// is never parked on the kernel for long.
     private init(_ path: FilePath, location: VaultLocation, timeout: Double) throws(VaultError) {
+        try Self.checkFolder(location.directory)
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(
@@ -52,6 +53,18 @@ final class FileLock {
             throw .io(path: path.string, operation: "lock", (error as? Errno) ?? .ioError)
         }
         self.descriptor = descriptor
+    }
+
+    /// Writers only work in a folder the current user owns (or root's) and others cannot
+    /// write: anyone who can write there can replace the vault or plant the lock files.
+    static func checkFolder(_ folder: FilePath) throws(VaultError) {
+        guard let status = try? folder.stat() else { return }  // missing: the open reports it
+        guard status.userID == currentUserID || status.userID.rawValue == 0 else {
+            throw .insecure(path: folder.string, .ownedByOtherUser(status.userID.rawValue))
+        }
+        guard status.permissions.rawValue & 0o022 == 0 else {
+            throw .insecure(path: folder.string, .folderWritableByOthers(status.permissions))
+        }
     }
 
     deinit {

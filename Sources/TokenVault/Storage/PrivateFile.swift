@@ -21,7 +21,8 @@ enum PrivateFile {
     static func openForReading(
         _ path: FilePath, followSymlinks: Bool, missing: VaultError
     ) throws(VaultError) -> (FileDescriptor, Stat) {
-        var options: FileDescriptor.OpenOptions = [.closeOnExec]
+        // Non-blocking: a FIFO planted at the path must not hang the open before fstat refuses it.
+        var options: FileDescriptor.OpenOptions = [.closeOnExec, .nonBlocking]
         if !followSymlinks { options.insert(.noFollow) }
         let descriptor: FileDescriptor
         do {

@@ -43,7 +43,7 @@ public enum SecretReader {
     public static func readLegacyFile(_ path: FilePath, limit: Int = 256 * 1024) throws(VaultError) -> (Secret, FilePermissions) {
         let descriptor: FileDescriptor
         do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.noFollow, .closeOnExec])
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.noFollow, .closeOnExec, .nonBlocking])
         } catch Errno.tooManySymbolicLinkLevels {
             throw .insecure(path: path.string, .symlink)
         } catch {
@@ -61,9 +61,11 @@ public enum SecretReader {
     /// not guarantee erasure (SECURITY.md).
     public static func scrubAndRemove(_ path: FilePath) throws(VaultError) {
         do {
-            let descriptor = try FileDescriptor.open(path, .writeOnly, options: [.noFollow, .closeOnExec])
+            let descriptor = try FileDescriptor.open(path, .writeOnly, options: [.noFollow, .closeOnExec, .nonBlocking])
             defer { try? descriptor.close() }
-            let size = Int(try descriptor.stat().size)
+            let status = try descriptor.stat()
+            guard status.type == .regular else { throw Errno.notPermitted }
+            let size = Int(status.size)
             let zeros = [UInt8](repeating: 0, count: min(size, 1 << 20))
             var written = 0
             while written < size {
@@ -72,6 +74,9 @@ public enum SecretReader {
                 written += chunk
             }
             try descriptor.sync()
+            // Unlink only the file that was overwritten, not one renamed into its place meanwhile.
+            let now = try path.stat(followTargetSymlink: false)
+            guard now.deviceID == status.deviceID, now.inode == status.inode else { throw Errno.resourceBusy }
             try path.unlink()
         } catch {
             throw .io(path: path.string, operation: "overwrite and remove", error as? Errno ?? .ioError)

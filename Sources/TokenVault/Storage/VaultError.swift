@@ -8,6 +8,8 @@ public enum FileProblem: Sendable, Equatable {
     case accessibleByOthers(FilePermissions)
     /// Owned by another user; the owner's uid.
     case ownedByOtherUser(UInt32)
+    /// A folder that group or others can write to; the mode found.
+    case folderWritableByOthers(FilePermissions)
 }
 
 /// Failures of the vault, its keys and its files. Every case names the path or profile and the
@@ -44,6 +46,8 @@ extension VaultError: CustomStringConvertible {
             case .accessibleByOthers(let mode):
                 return "\(path) has mode \(Self.octal(mode)); it must be private to its owner (0600)"
             case .ownedByOtherUser(let uid): return "\(path) is owned by uid \(uid), not by the current user"
+            case .folderWritableByOthers(let mode):
+                return "the vault's folder \(path) has mode \(Self.octal(mode)): others could replace the vault or its lock files"
             }
         case .alreadyExists(let path):
             return "\(path) already exists; refusing to overwrite it"
@@ -110,6 +114,7 @@ extension VaultError: CustomStringConvertible {
         case .insecure(let path, let problem):
             switch problem {
             case .accessibleByOthers: return "chmod 600 \(path)"
+            case .folderWritableByOthers: return "chmod 700 \(path), or keep the vault in a folder of its own (--vault or TOKENVAULT_PATH)"
             case .ownedByOtherUser: return "run as the file's owner, or 'chown \"$(id -u)\" \(path)'"
             case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
             }

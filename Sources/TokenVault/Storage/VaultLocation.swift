@@ -55,4 +55,13 @@ public struct VaultLocation: Sendable, Equatable {
 
     /// Temp files of a writer start with this; a later writer removes strays.
     var temporaryPrefix: String { "." + fileName + ".tmp-" }
+
+    /// Whether `name` is exactly a writer's temp file: the prefix and 12 hex digits.
+    func isTemporaryFile(_ name: String) -> Bool {
+        guard name.hasPrefix(temporaryPrefix) else { return false }
+        let suffix = name.utf8.dropFirst(temporaryPrefix.utf8.count)
+        return suffix.count == 12 && suffix.allSatisfy {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+        }
+    }
 }

@@ -59,8 +59,7 @@ public struct VaultStore: Sendable {
             location.path, followSymlinks: false, missing: .vaultMissing(path: pathString)
         )
         defer { try? descriptor.close() }
-        let file = try readCiphertext(descriptor, expectedSize: Int(status.size))
-        return try open(file, identity: FileIdentity(status))
+        return try open(readCiphertext(descriptor, expectedSize: Int(status.size)), identity: FileIdentity(status))
     }
 
     /// The identity of the file at the vault's path now, without reading it (`stat`, not
@@ -70,23 +69,25 @@ public struct VaultStore: Sendable {
     }
 
     private func readCiphertext(_ descriptor: FileDescriptor, expectedSize: Int) throws(VaultError) -> [UInt8] {
-        // One spare byte notices a file that grew between fstat and read.
-        var file = [UInt8](repeating: 0, count: expectedSize + 1)
-        let count: Int
+        // One spare byte notices a file that grew between fstat and read. Not zeroed first: it
+        // is read over, and only what was read counts.
         do {
-            count = try file.withUnsafeMutableBytes { try descriptor.readAll(into: $0) }
+            return try [UInt8](unsafeUninitializedCapacity: expectedSize + 1) { buffer, count in
+                count = try descriptor.readAll(into: UnsafeMutableRawBufferPointer(buffer))
+            }
         } catch Errno.fileTooLarge {
             throw .unreadable(path: pathString, .badLength(size: expectedSize))
         } catch {
             throw .io(path: pathString, operation: "read", error as? Errno ?? .ioError)
         }
-        file.removeSubrange(count...)
-        return file
     }
 
-    private func open(_ file: [UInt8], identity: FileIdentity) throws(VaultError) -> VaultSnapshot {
+    private func open(_ file: consuming [UInt8], identity: FileIdentity) throws(VaultError) -> VaultSnapshot {
         do throws(VaultFormatError) {
             let opened = try Self.openBytes(file, keys: keys)
+            // The sealed bytes are let go before parsing: for a large vault, that is a vault's
+            // size off the peak.
+            _ = consume file
             let profiles = try VaultPayload.decode(opened.plaintext)
             return VaultSnapshot(
                 profiles: profiles, generation: opened.header.generation, sealedWith: opened.key.id,
@@ -235,7 +236,7 @@ public struct VaultStore: Sendable {
     /// so no live writer owns any of them.
     func removeStrayTemporaryFiles() {
         guard let names = try? location.directory.directoryEntries() else { return }
-        for name in names where name.hasPrefix(location.temporaryPrefix) {
+        for name in names where location.isTemporaryFile(name) {
             let stray = location.directory.appending(name)
             if (try? stray.unlink()) != nil {
                 logger.notice("removed a stray temp file of an interrupted write", metadata: ["path": "\(stray)"])

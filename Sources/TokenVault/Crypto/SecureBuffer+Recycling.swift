@@ -1,0 +1,43 @@
+internal import CSodium
+import Synchronization
+
+/// Released guarded allocations, kept for the next `SecureBuffer` of the same size.
+///
+/// A `sodium_malloc` and `sodium_free` pair is a dozen system calls (mmap, mprotect of the guard
+/// pages, mlock, madvise, and their undoing: about 25 µs on a VM), more than everything else in
+/// opening a small vault, and the same few sizes come back on every open and seal: 32-byte
+/// sealing keys, the payload, the writer that builds it. A kept allocation was zeroed on release
+/// like any other, and keeps its guard pages (it is reused only at its exact size, so they still
+/// sit right after the data), its lock and `MADV_DONTDUMP`. Only allocations of at most 64 KiB
+/// are kept, the eight released last; an older one is freed.
+extension SecureBuffer {
+    private struct Kept: @unchecked Sendable {
+        let base: UnsafeMutableRawPointer
+        let count: Int
+    }
+
+    private static let kept = Mutex<[Kept]>([])
+    private static let largestKept = 64 * 1024
+    private static let mostKept = 8
+
+    /// A kept, zeroed allocation of exactly `count` bytes, if there is one.
+    static func takeKept(count: Int) -> UnsafeMutableRawPointer? {
+        guard count <= largestKept else { return nil }
+        return kept.withLock { kept in
+            kept.firstIndex { $0.count == count }.map { kept.remove(at: $0).base }
+        }
+    }
+
+    /// Zeroes and keeps a released allocation, freeing the oldest kept one when there are too
+    /// many; `false` when it is too large to keep and is to be freed instead.
+    static func keep(_ base: UnsafeMutableRawPointer, count: Int) -> Bool {
+        guard count <= largestKept else { return false }
+        Sodium.zero(UnsafeMutableRawBufferPointer(start: base, count: count))
+        let evicted = kept.withLock { kept -> Kept? in
+            kept.append(Kept(base: base, count: count))
+            return kept.count > mostKept ? kept.removeFirst() : nil
+        }
+        if let evicted { sodium_free(evicted.base) }
+        return true
+    }
+}
