@@ -15,7 +15,7 @@ struct Figure {
 
     var line: String {
         padded(name, 46) + padded(median, 10, right: true) + padded(p90, 10, right: true) + "   "
-            + padded(reference, 40) + padded(ratio, 8, right: true) + "   " + padded(target, 22) + result
+            + padded(reference, 42) + padded(ratio, 8, right: true) + "   " + padded(target, 30) + result
     }
 
     static func verdict(_ pass: Bool) -> String { pass ? "PASS" : "MISS" }

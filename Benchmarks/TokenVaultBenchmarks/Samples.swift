@@ -50,13 +50,14 @@ func duration(_ seconds: Double) -> String {
     return "\(significant(value)) \(unit)"
 }
 
-/// `9.20 MiB`, `512 B`.
+/// `512 B`, `9.20 MiB`, `23.5 GiB`.
 func bytes(_ count: Int) -> String {
     let value = Double(count)
     switch count {
     case ..<1024: return "\(count) B"
-    case ..<(1024 * 1024): return "\(significant(value / 1024)) KiB"
-    default: return "\(significant(value / 1024 / 1024)) MiB"
+    case ..<(1 << 20): return "\(significant(value / 1024)) KiB"
+    case ..<(1 << 30): return "\(significant(value / 1024 / 1024)) MiB"
+    default: return "\(significant(value / 1024 / 1024 / 1024)) GiB"
     }
 }
 
