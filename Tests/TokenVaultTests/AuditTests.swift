@@ -281,15 +281,9 @@ struct AuditTests {
         let sandbox = try Sandbox()
         let live = sandbox.directory.file("vault/.tokens.vault.tmp-0123456789ab")
         try create(live, "being written", mode: 0o600)
-        let release = sandbox.directory.file("release")
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [sandbox.vault + ".lock", "/bin/sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.05; done", release]
-        try holder.run()
-        while try runProcess("/usr/bin/flock", ["-n", sandbox.vault + ".lock", "true"], environment: [:]).status == 0 { usleep(20_000) }
+        let release = try sandbox.holdWriterLock()
         let report = try auditJSON(sandbox)
-        FileManager.default.createFile(atPath: release, contents: nil)
-        holder.waitUntilExit()
+        release()
         #expect(report.result.status == 0)
         #expect(!report.checks.contains("stray-temp-file"))
         #expect(FileManager.default.fileExists(atPath: live))

@@ -64,17 +64,8 @@ struct RefreshConcurrencyTests {
         try sandbox.expectSuccess(["import", "p", "--token-endpoint", server.tokenURL, "--client-id", "c"], stdin: expiredJSON("p"))
         let tokens = try manager(sandbox, lockTimeout: 0.3)
 
-        // Another process holds the writer lock for a while: the rotated pair cannot be sealed.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        // It holds the lock until the test creates the release file, however slow the machine is.
-        let release = sandbox.directory.file("release")
-        holder.arguments = [sandbox.vault + ".lock", "/bin/sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.05; done", release]
-        try holder.run()
-        // Wait until the holder really has the lock (flock -n then fails).
-        while try runProcess("/usr/bin/flock", ["-n", sandbox.vault + ".lock", "true"], environment: [:]).status == 0 {
-            usleep(20_000)
-        }
+        // Another process holds the writer lock: the rotated pair cannot be sealed.
+        let release = try sandbox.holdWriterLock()
         await #expect {
             try await tokens.accessToken(for: "p")
         } throws: { error in
@@ -82,8 +73,7 @@ struct RefreshConcurrencyTests {
             return true
         }
         #expect(server.requests.count == 1)
-        FileManager.default.createFile(atPath: release, contents: nil)
-        holder.waitUntilExit()
+        release()
 
         let token = try await tokens.accessToken(for: "p")
         #expect(token == "\(secretMarker)-new-p")

@@ -137,6 +137,23 @@ final class Sandbox {
         try expectSuccess(["import", name, "--token-endpoint", endpoint, "--client-id", "client-\(name)"], stdin: json)
     }
 
+    /// Makes another process hold the vault's writer lock (flock(1)) until `release` is called,
+    /// however slow the machine is; returns once the lock is really held.
+    func holdWriterLock() throws -> () -> Void {
+        let release = directory.file("release-\(UInt32.random(in: 0...UInt32.max))")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [vault + ".lock", "/bin/sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.05; done", release]
+        try holder.run()
+        while try runProcess("/usr/bin/flock", ["-n", vault + ".lock", "true"], environment: [:]).status == 0 {
+            usleep(20_000)
+        }
+        return {
+            FileManager.default.createFile(atPath: release, contents: nil)
+            holder.waitUntilExit()
+        }
+    }
+
     func mode(of path: String) -> Int {
         var status = stat()
         guard lstat(path, &status) == 0 else { return -1 }
