@@ -121,7 +121,17 @@ struct Import: ParsableCommand {
             ?? record.refreshTokenLifetime.map { record.refreshTokenIssuedAt + $0 }
 
         let replaced = try store.update { profiles, _ in
-            profiles.updateValue(record, forKey: profile) != nil
+            // One chain, one profile: two profiles refreshing the same refresh token would each
+            // take their own refresh lock and spend it twice.
+            if let token = record.refreshToken,
+               let other = profiles.first(where: { $0.key != profile && $0.value.refreshToken?.isEqual(to: token) == true }) {
+                throw CommandFailure(
+                    message: "profile '\(other.key)' already holds this refresh token; one token chain can back only one profile",
+                    hint: "import it under '\(other.key)', or remove that profile first with 'tokenvault remove \(other.key)'",
+                    status: .invalidInput
+                )
+            }
+            return profiles.updateValue(record, forKey: profile) != nil
         }
         Reporter.note("\(replaced ? "replaced" : "imported") profile '\(profile)' in \(store.location.path): access token \(Describe.access(record, now: now)), refresh token \(record.refreshToken.map { "fp:" + $0.fingerprint } ?? "none")")
         if tokens.refreshToken == nil {

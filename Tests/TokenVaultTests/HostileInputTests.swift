@@ -113,4 +113,16 @@ struct HostileInputTests {
         #expect((try? EndpointURL("http://127.0.0.1:8080/token"))?.isLoopback == true)
         #expect((try? EndpointURL("http://[::1]:8080/token"))?.isLoopback == true)
     }
+
+    @Test("one refresh token cannot back two profiles")
+    func sharedChainRefused() throws {
+        let sandbox = try Sandbox()
+        let json = #"{"access_token":"\#(secretMarker)-a","refresh_token":"\#(secretMarker)-shared","expires_in":60}"#
+        try sandbox.expectSuccess(["import", "one", "--token-endpoint", "https://a.example.com/t", "--client-id", "c"], stdin: json)
+        let second = try sandbox.run(["import", "two", "--token-endpoint", "https://a.example.com/t", "--client-id", "c"], stdin: json)
+        #expect(second.status == 19)
+        #expect(second.stderr.contains("profile 'one' already holds this refresh token"))
+        #expect(try sandbox.profileNames() == ["one"])
+        try sandbox.expectSuccess(["import", "one", "--token-endpoint", "https://a.example.com/t", "--client-id", "c"], stdin: json)
+    }
 }
