@@ -12,6 +12,8 @@ private let oldAccess = "\(secretMarker)-old-access"
 private let oldRefresh = "\(secretMarker)-old-refresh"
 private let newAccess = "\(secretMarker)-new-access"
 private let newRefresh = "\(secretMarker)-new-refresh"
+/// A second profile's own chain: one refresh token backs only one profile.
+private let otherRefresh = "\(secretMarker)-other-refresh"
 
 /// A good token response that rotates the refresh token; `expires_in` as a string, as some servers send it.
 private let rotated = FaultServer.json(
@@ -395,7 +397,7 @@ struct RefreshFaultTests {
         gone.stop()
         let sandbox = try Sandbox()
         try importProfile(sandbox, "expired", endpoint: endpoint)
-        try importProfile(sandbox, "fresh", endpoint: endpoint, json: tokenJSON(expiresIn: 3600))
+        try importProfile(sandbox, "fresh", endpoint: endpoint, json: tokenJSON(refresh: otherRefresh, expiresIn: 3600))
 
         let failed = try sandbox.run(["token", "expired"], secretOnStdout: true)
         #expect(failed.status == 23)
@@ -585,7 +587,7 @@ struct RefreshFaultTests {
         let freshServer = try FaultServer([rotated])
         let sandbox = try Sandbox()
         try importProfile(sandbox, "due", endpoint: dueServer.tokenURL)
-        try importProfile(sandbox, "fresh", endpoint: freshServer.tokenURL, json: tokenJSON(expiresIn: 3600))
+        try importProfile(sandbox, "fresh", endpoint: freshServer.tokenURL, json: tokenJSON(refresh: otherRefresh, expiresIn: 3600))
 
         let result = try sandbox.run(["refresh", "--all"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -595,7 +597,9 @@ struct RefreshFaultTests {
         #expect(freshServer.requests.isEmpty)
 
         #expect(try profileStatus(sandbox, "due").refreshFingerprint == fingerprint(newRefresh))
-        expectOldTokensKept(try profileStatus(sandbox, "fresh"))
+        let fresh = try profileStatus(sandbox, "fresh")
+        #expect(fresh.accessFingerprint == fingerprint(oldAccess))
+        #expect(fresh.refreshFingerprint == fingerprint(otherRefresh))
     }
 
     @Test("refresh --all goes on after a failure and exits with the first failure's code")
@@ -604,7 +608,7 @@ struct RefreshFaultTests {
         let working = try FaultServer([rotated])
         let sandbox = try Sandbox()
         try importProfile(sandbox, "a-refused", endpoint: refusing.tokenURL)
-        try importProfile(sandbox, "b-working", endpoint: working.tokenURL)
+        try importProfile(sandbox, "b-working", endpoint: working.tokenURL, json: tokenJSON(refresh: otherRefresh))
 
         let result = try sandbox.run(["refresh", "--all"])
         #expect(result.status == 20)
