@@ -19,6 +19,17 @@ func launch(_ arguments: [String], environment: [String: String], stdin: String?
     return process
 }
 
+extension Sandbox {
+    /// Writes `count` profiles straight through the library (about 0.5 KB each), so that a vault
+    /// is large enough for its writes to take a while and kills to land inside them.
+    func addBulkProfiles(_ count: Int) throws {
+        let store = VaultStore(location: VaultLocation(path: FilePath(vault)), keys: try KeyRing.load(keyfile: FilePath(keyfile)))
+        try store.update { profiles, _ in
+            for index in 0..<count { profiles["bulk\(index)"] = sampleProfile("bulk\(index)", accessLength: 300) }
+        }
+    }
+}
+
 @Suite("concurrent writers and crashes")
 struct ConcurrencyTests {
     @Test("eight processes importing at once lose no profile")
@@ -45,10 +56,7 @@ struct ConcurrencyTests {
     func killDuringWrites() throws {
         let sandbox = try Sandbox()
         // A vault large enough (about 1 MB) that writes take a while and kills land inside them.
-        let store = VaultStore(location: VaultLocation(path: FilePath(sandbox.vault)), keys: try KeyRing.load(keyfile: FilePath(sandbox.keyfile)))
-        try store.update { profiles, _ in
-            for index in 0..<2000 { profiles["bulk\(index)"] = sampleProfile("bulk\(index)", accessLength: 300) }
-        }
+        try sandbox.addBulkProfiles(2000)
         var expected = Set(try sandbox.profileNames())
         #expect(expected.count == 2000)
         var killedMidway = 0

@@ -59,10 +59,7 @@ struct RotationTests {
     @Test("kill -9 at random instants of a rotation always leaves a vault that opens with exactly one of the two keys, every profile intact")
     func killDuringRotation() throws {
         let sandbox = try Sandbox()
-        let store = VaultStore(location: VaultLocation(path: FilePath(sandbox.vault)), keys: try KeyRing.load(keyfile: FilePath(sandbox.keyfile)))
-        try store.update { profiles, _ in
-            for index in 0..<2000 { profiles["bulk\(index)"] = sampleProfile("bulk\(index)", accessLength: 300) }
-        }
+        try sandbox.addBulkProfiles(2000)
         let keyA = sandbox.keyfile, keyB = sandbox.directory.file("key-b")
         try sandbox.expectSuccess(["keygen", "--output", keyB])
         var current = keyA
