@@ -73,8 +73,4 @@ static inline CURLcode tokenvault_curl_getinfo_long(const tokenvault_curl_api *a
     return api->easy_getinfo(handle, info, value);
 }
 
-static inline CURLcode tokenvault_curl_getinfo_off(const tokenvault_curl_api *api, CURL *handle, CURLINFO info, curl_off_t *value) {
-    return api->easy_getinfo(handle, info, value);
-}
-
 #endif

@@ -80,37 +80,44 @@ enum ExitStatus: Int32, CaseIterable {
     }
 }
 
+/// An error the command reports in its own voice: message, hint, exit code.
+protocol ReportedError: Error {
+    var message: String { get }
+    var hint: String? { get }
+    var status: ExitStatus { get }
+}
+
+extension VaultError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus { ExitStatus(self) }
+}
+
+extension RefreshError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus { ExitStatus(self) }
+}
+
+extension DiscoveryError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus {
+        if case .unreachable = self { return .transient }
+        return .configurationRejected
+    }
+}
+
+extension CommandFailure: ReportedError {}
+
 /// Message, hint and exit code of any error a command meets.
 enum Failure {
     static func message(_ error: Error) -> String {
-        switch error {
-        case let error as VaultError: return error.description
-        case let error as RefreshError: return error.description
-        case let error as CommandFailure: return error.message
-        case let error as DiscoveryError: return error.description
-        default: return "\(error)"
-        }
+        (error as? any ReportedError)?.message ?? "\(error)"
     }
 
     static func hint(_ error: Error) -> String? {
-        switch error {
-        case let error as VaultError: return error.hint
-        case let error as RefreshError: return error.hint
-        case let error as CommandFailure: return error.hint
-        case let error as DiscoveryError: return error.hint
-        default: return nil
-        }
+        (error as? any ReportedError)?.hint
     }
 
     static func status(_ error: Error) -> ExitStatus {
-        switch error {
-        case let error as VaultError: return ExitStatus(error)
-        case let error as RefreshError: return ExitStatus(error)
-        case let error as CommandFailure: return error.status
-        case let error as DiscoveryError:
-            if case .unreachable = error { return .transient }
-            return .configurationRejected
-        default: return .internalError
-        }
+        (error as? any ReportedError)?.status ?? .internalError
     }
 }

@@ -30,14 +30,8 @@ enum Entry {
             } else {
                 try command.run()
             }
-        } catch let error as VaultError {
-            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
-        } catch let error as RefreshError {
-            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
-        } catch let error as DiscoveryError {
-            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
-        } catch let error as CommandFailure {
-            Reporter.fail(Failure.message(error), hint: Failure.hint(error), status: Failure.status(error))
+        } catch let error as any ReportedError {
+            Reporter.fail(error.message, hint: error.hint, status: error.status)
         } catch {
             TokenVaultCommand.exit(withError: error)
         }

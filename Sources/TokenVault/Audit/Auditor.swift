@@ -109,18 +109,16 @@ public struct Auditor: Sendable {
     }
 
     private func checkKeyfile(_ path: FilePath) -> [AuditFinding] {
-        guard (try? path.stat()) != nil else {
+        guard let status = try? path.stat() else {
             return [finding("keyfile-missing", .error, path, "the keyfile does not exist", "point TOKENVAULT_KEYFILE or --keyfile at the right file")]
         }
         var findings: [AuditFinding] = []
-        if let status = try? path.stat() {
-            if status.userID != currentUserID {
-                findings.append(finding("keyfile-owner", .error, path, "the keyfile is owned by uid \(status.userID.rawValue)", "chown \"$(id -u)\" \(path)"))
-            }
-            let mode = status.permissions.rawValue & 0o777
-            if mode & 0o077 != 0 {
-                findings.append(finding("keyfile-mode", .error, path, "the keyfile has mode \(octal(mode)); it must be 0600 or 0400", "chmod 600 \(path)", .setPermissions(PrivateFile.privateMode)))
-            }
+        if status.userID != currentUserID {
+            findings.append(finding("keyfile-owner", .error, path, "the keyfile is owned by uid \(status.userID.rawValue)", "chown \"$(id -u)\" \(path)"))
+        }
+        let mode = status.permissions.rawValue & 0o777
+        if mode & 0o077 != 0 {
+            findings.append(finding("keyfile-mode", .error, path, "the keyfile has mode \(octal(mode)); it must be 0600 or 0400", "chmod 600 \(path)", .setPermissions(PrivateFile.privateMode)))
         }
         var folder = path
         if folder.removeLastComponent(), Self.sameFile(folder.isEmpty ? FilePath(".") : folder, location.directory) {

@@ -71,11 +71,12 @@ extension Sodium {
     /// Base64 of `bytes`, appended to a guarded-memory writer.
     static func appendBase64(_ bytes: UnsafeRawBufferPointer, to writer: inout SecureWriter) {
         precondition(ready)
-        let length = sodium_base64_encoded_len(bytes.count, sodium_base64_VARIANT_ORIGINAL)
+        let variant = Base64Variant.standard.raw
+        let length = sodium_base64_encoded_len(bytes.count, variant)
         let encoded = SecureBuffer(count: length)
         _ = sodium_bin2base64(
             encoded.base.assumingMemoryBound(to: CChar.self), length,
-            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, sodium_base64_VARIANT_ORIGINAL
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, variant
         )
         writer.append(encoded.bytes(in: 0..<(length - 1)))
     }

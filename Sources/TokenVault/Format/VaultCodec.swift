@@ -39,9 +39,4 @@ enum VaultCodec {
         guard let plaintext = opened else { throw .tampered }
         return Opened(header: header, key: key, plaintext: plaintext)
     }
-
-    /// Reads the generation without opening the box (for the cached-token check).
-    static func generation(of file: UnsafeRawBufferPointer) -> UInt64? {
-        (try? VaultHeader(parsing: file))?.generation
-    }
 }

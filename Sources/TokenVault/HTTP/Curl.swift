@@ -9,9 +9,8 @@ import Darwin
 struct HTTPResponse {
     let status: Int
     let body: Secret
-    /// `Retry-After`, `Content-Type` and `Location`, as received.
+    /// `Retry-After`, `Location` and `WWW-Authenticate`, as received.
     let retryAfter: String?
-    let contentType: String?
     let location: String?
     let wwwAuthenticate: String?
 }
@@ -92,7 +91,6 @@ enum Curl {
         var count = 0
         var overflowed = false
         var retryAfter: String?
-        var contentType: String?
         var location: String?
         var wwwAuthenticate: String?
 
@@ -117,13 +115,12 @@ enum Curl {
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             // A new response (after a 100 Continue): forget the previous one's headers.
-            sink.retryAfter = nil; sink.contentType = nil; sink.location = nil; sink.wwwAuthenticate = nil
+            sink.retryAfter = nil; sink.location = nil; sink.wwwAuthenticate = nil
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
             switch name {
             case "retry-after": sink.retryAfter = value
-            case "content-type": sink.contentType = value
             case "location": sink.location = value
             case "www-authenticate": sink.wwwAuthenticate = value
             default: break
@@ -224,7 +221,7 @@ enum Curl {
         _ = tokenvault_curl_getinfo_long(curl.api, handle, CURLINFO_RESPONSE_CODE, &code)
         return HTTPResponse(
             status: code, body: Secret(buffer: sink.body, range: 0..<sink.count),
-            retryAfter: sink.retryAfter, contentType: sink.contentType, location: sink.location,
+            retryAfter: sink.retryAfter, location: sink.location,
             wwwAuthenticate: sink.wwwAuthenticate
         )
     }

@@ -114,7 +114,7 @@ public enum DiscoveryError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var hint: String {
+    public var hint: String? {
         switch self {
         case .unreachable: return "check the network and retry"
         default: return "pass --token-endpoint URL (and --resource URI) instead of --server"

@@ -28,8 +28,7 @@ public enum ProfileHealth {
         let state = profile.refreshState
         if state.reauthenticationRequired { problems.append(.reauthenticationRequired) }
         if state.clientRejected { problems.append(.clientRejected) }
-        if case .expired = RefreshPolicy.accessState(of: profile, now: now),
-           state.consecutiveFailures > 0 || profile.refreshToken == nil {
+        if RefreshPolicy.isExpired(profile, now: now), state.consecutiveFailures > 0 || profile.refreshToken == nil {
             problems.append(.expiredUnrefreshed)
         }
         if let expiry = profile.refreshTokenExpiresAt, profile.refreshToken != nil, expiry - now <= window {

@@ -93,8 +93,7 @@ struct RefreshEngine: Sendable {
             }
         case .rejected(let token):
             guard let current = profile.accessToken, !current.isEqual(to: token) else { return false }
-            if case .expired = RefreshPolicy.accessState(of: profile, now: now) { return false }
-            return true
+            return !RefreshPolicy.isExpired(profile, now: now)
         }
     }
 

@@ -24,6 +24,12 @@ public enum RefreshPolicy {
         case expired(since: Int64)
     }
 
+    /// Whether the access token has expired (not merely inside the margin).
+    public static func isExpired(_ profile: TokenProfile, now: UnixTime) -> Bool {
+        if case .expired = accessState(of: profile, now: now) { return true }
+        return false
+    }
+
     public static func accessState(of profile: TokenProfile, now: UnixTime) -> AccessState {
         guard profile.accessToken != nil else { return .missing }
         guard let expiresAt = profile.expiresAt else { return .unknownExpiry }

@@ -73,7 +73,7 @@ public final class TokenManager: Sendable {
         }
         let current = try currentProfile(profile)
         if let token = current.accessToken, !token.isEqual(to: rejectedToken),
-           !Self.isExpired(current) {
+           !RefreshPolicy.isExpired(current, now: WallClock.now) {
             return token.unsafeStringValue()
         }
         let refreshed = try await refresh(profile, reason: .rejected(rejectedToken))
@@ -121,7 +121,7 @@ public final class TokenManager: Sendable {
                 return try await refresh(name, reason: .due(seen: profile.accessToken))
             } catch {
                 // Any failure (the endpoint, a lock, the disk): the current token is still good.
-                guard !Self.isExpired(profile) else { throw error }
+                guard !RefreshPolicy.isExpired(profile, now: WallClock.now) else { throw error }
                 logger.warning("serving the current access token after a failed refresh", metadata: [
                     "profile": "\(name)", "error": "\(error)",
                 ])
@@ -133,10 +133,6 @@ public final class TokenManager: Sendable {
         }
     }
 
-    static func isExpired(_ profile: TokenProfile) -> Bool {
-        guard let expiresAt = profile.expiresAt else { return false }
-        return expiresAt <= WallClock.now
-    }
 
     /// One refresh per profile in this process at a time; later callers wait for it.
     private func refresh(_ name: String, reason: RefreshReason) async throws -> TokenProfile {
