@@ -31,7 +31,7 @@ struct Machine {
         date = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    private static func field(_ name: String, in path: String) -> String? {
+    static func field(_ name: String, in path: String) -> String? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var line: UnsafeMutablePointer<CChar>?

@@ -171,16 +171,7 @@ func measurePeakMemory(_ fixture: Fixture, runs: Int) throws -> (open: Int, idle
 
 /// This process's peak resident memory since exec, in KiB (`VmHWM` in /proc/self/status).
 func peakResidentKiB() -> Int {
-    guard let file = fopen("/proc/self/status", "r") else { return 0 }
-    defer { fclose(file) }
-    var line: UnsafeMutablePointer<CChar>?
-    var capacity = 0
-    defer { free(line) }
-    while getline(&line, &capacity, file) > 0 {
-        let text = String(cString: line!)
-        if text.hasPrefix("VmHWM:") { return Int(text.dropFirst(6).filter(\.isNumber)) ?? 0 }
-    }
-    return 0
+    Machine.field("VmHWM", in: "/proc/self/status").flatMap { Int($0.filter(\.isNumber)) } ?? 0
 }
 
 func selfExecutable() -> String {

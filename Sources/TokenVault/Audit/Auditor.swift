@@ -192,9 +192,8 @@ public struct Auditor: Sendable {
 
     private func lockFiles() -> [FilePath] {
         var locks = [location.lockPath]
-        let prefix = location.fileName + ".refresh."
         if let names = try? location.directory.directoryEntries() {
-            locks += names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".lock") }.sorted().map { location.directory.appending($0) }
+            locks += names.filter(location.isRefreshLockFile).sorted().map { location.directory.appending($0) }
         }
         return locks
     }

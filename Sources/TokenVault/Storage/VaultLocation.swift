@@ -53,6 +53,11 @@ public struct VaultLocation: Sendable, Equatable {
         directory.appending(fileName + ".refresh." + profile + ".lock")
     }
 
+    /// Whether `name` (in the vault's folder) is a profile's refresh lock.
+    func isRefreshLockFile(_ name: String) -> Bool {
+        name.hasPrefix(fileName + ".refresh.") && name.hasSuffix(".lock")
+    }
+
     /// Temp files of a writer start with this; a later writer removes strays.
     var temporaryPrefix: String { "." + fileName + ".tmp-" }
 
