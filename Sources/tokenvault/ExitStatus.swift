@@ -39,6 +39,9 @@ enum ExitStatus: Int32, CaseIterable {
     case transient = 23
     /// Refreshed, but the new tokens could not be sealed into the vault.
     case sealFailed = 24
+    /// `import`: the tokens are an older copy of the profile's chain (a refresh token the vault
+    /// has rotated away from, or an earlier `created_at`); `--force` imports them anyway.
+    case staleInput = 25
     /// `status --check`: a profile needs attention (re-authentication, a rejected client, an
     /// expired token that could not be refreshed, a refresh token expiring soon).
     case checkFailed = 30
@@ -102,6 +105,19 @@ extension DiscoveryError: ReportedError {
     var status: ExitStatus {
         if case .unreachable = self { return .transient }
         return .configurationRejected
+    }
+}
+
+extension ImportError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus { isStale ? .staleInput : .invalidInput }
+    var hint: String? {
+        switch self {
+        case .chainHeldByOtherProfile(_, let holder):
+            return "import it under '\(holder)', or remove that profile first with 'tokenvault remove \(holder)'"
+        case .spentRefreshToken(let profile, _), .olderThanVault(let profile, _, _):
+            return "the vault's own tokens for '\(profile)' are newer: check 'tokenvault status \(profile)'; import fresh tokens from a new sign-in, or pass --force if you are sure these are current"
+        }
     }
 }
 

@@ -52,6 +52,9 @@ struct Import: ParsableCommand {
     @Flag(name: .long, help: "With --from: overwrite and delete the plaintext file once the vault is safely written.")
     var removePlaintext = false
 
+    @Flag(name: .long, help: "Import even tokens that look older than the profile's: a refresh token the vault has already rotated away from, or a created_at before the profile's current refresh token. Such a token is usually spent.")
+    var force = false
+
     func validate() throws {
         try ProfileArgument.validate(profile)
         guard (tokenEndpoint == nil) != (server == nil) else {
@@ -106,33 +109,17 @@ struct Import: ParsableCommand {
         if method == .clientSecretBasic || method == .clientSecretPost, clientSecret == nil {
             throw CommandFailure(message: "--auth-method \(method!.rawValue) needs a client secret", hint: "pass --client-secret-file FILE", status: .usage)
         }
-        var record = TokenProfile(
-            accessToken: tokens.accessToken, refreshToken: tokens.refreshToken,
-            tokenType: tokens.tokenType ?? "Bearer", scope: tokens.scope, expiresAt: tokens.expiresAt,
-            importedAt: now,
-            binding: RefreshBinding(
-                tokenEndpoint: endpoint, clientID: clientID, clientSecret: clientSecret,
-                authMethod: method, resource: resource, issuer: issuer
-            )
+        let binding = RefreshBinding(
+            tokenEndpoint: endpoint, clientID: clientID, clientSecret: clientSecret,
+            authMethod: method, resource: resource, issuer: issuer
         )
-        record.refreshTokenIssuedAt = tokens.issuedAt ?? now
-        record.refreshTokenLifetime = refreshLifetime.flatMap(Duration.seconds(parsing:))
-        record.refreshTokenExpiresAt = tokens.refreshTokenExpiresAt
-            ?? record.refreshTokenLifetime.map { record.refreshTokenIssuedAt + $0 }
-
-        let replaced = try store.update { profiles, _ in
-            // One chain, one profile: two profiles refreshing the same refresh token would each
-            // take their own refresh lock and spend it twice.
-            if let token = record.refreshToken,
-               let other = profiles.first(where: { $0.key != profile && $0.value.refreshToken?.isEqual(to: token) == true }) {
-                throw CommandFailure(
-                    message: "profile '\(other.key)' already holds this refresh token; one token chain can back only one profile",
-                    hint: "import it under '\(other.key)', or remove that profile first with 'tokenvault remove \(other.key)'",
-                    status: .invalidInput
-                )
-            }
-            return profiles.updateValue(record, forKey: profile) != nil
-        }
+        let lifetime = refreshLifetime.flatMap(Duration.seconds(parsing:))
+        let outcome = try store.importProfile(
+            profile, TokenProfile(imported: tokens, binding: binding, refreshTokenLifetime: lifetime, now: now),
+            allowStale: force
+        )
+        let record = outcome.profile
+        let replaced = outcome.replaced
         Reporter.note("\(replaced ? "replaced" : "imported") profile '\(profile)' in \(store.location.path): access token \(Describe.access(record, now: now)), refresh token \(record.refreshToken.map { "fp:" + $0.fingerprint } ?? "none")")
         if tokens.refreshToken == nil {
             Reporter.warning("profile '\(profile)' has no refresh token: it works until the access token expires, then needs a new import")

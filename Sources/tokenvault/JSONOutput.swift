@@ -7,6 +7,7 @@ struct JSONOutput {
     enum Value {
         case string(String?)
         case integer(Int64?)
+        case unsigned(UInt64?)
         case bool(Bool)
     }
 
@@ -21,6 +22,7 @@ struct JSONOutput {
         switch value {
         case .string(let string): text += string.map(Self.quoted) ?? "null"
         case .integer(let number): text += number.map(String.init) ?? "null"
+        case .unsigned(let number): text += number.map(String.init) ?? "null"
         case .bool(let flag): text += flag ? "true" : "false"
         }
     }

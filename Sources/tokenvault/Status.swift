@@ -35,6 +35,9 @@ struct Status: ParsableCommand {
         let store = try options.store()
         let snapshot = try store.read()
         let now = WallClock.now
+        // A vault older than what this host last wrote was restored from an older copy.
+        let highest = store.highestGenerationWritten()
+        let restored = VaultHistory(generation: snapshot.generation, highestWritten: highest)
         var names = snapshot.profiles.keys.sorted()
         if let profile {
             guard snapshot.profiles[profile] != nil else {
@@ -45,13 +48,13 @@ struct Status: ParsableCommand {
         let profiles = names.map { ($0, snapshot.profiles[$0]!) }
         let window = Int64(warnDays) * 86_400
         let problems = check ? profiles.flatMap { name, profile in
-            ProfileHealth.problems(of: profile, now: now, warnWithin: window).map { (name, $0) }
+            ProfileHealth.problems(of: profile, now: now, warnWithin: window, vaultRestored: restored.isRestored).map { (name, $0) }
         } : []
         if json {
             print(Self.json(snapshot: snapshot, location: store.location, profiles: profiles, now: now,
-                            check: check ? (warnDays, problems) : nil))
+                            history: restored, check: check ? (warnDays, problems) : nil))
         } else {
-            print(Self.table(snapshot: snapshot, location: store.location, profiles: profiles, now: now), terminator: "")
+            print(Self.table(snapshot: snapshot, location: store.location, profiles: profiles, now: now, history: restored), terminator: "")
             if check { print(Self.checkReport(problems, profiles: profiles, warnDays: warnDays), terminator: "") }
         }
         if !problems.isEmpty { throw ExitCode(ExitStatus.checkFailed.rawValue) }
@@ -64,6 +67,8 @@ struct Status: ParsableCommand {
         case .expiredUnrefreshed: return "access token expired and the last refresh failed"
         case .refreshTokenExpiring(let remaining):
             return remaining > 0 ? "refresh token expires in \(Describe.duration(remaining)): re-authenticate before then" : "refresh token expired: re-authenticate and re-import"
+        case .refreshTokenPossiblySpent(let suspicion):
+            return "refresh token may be spent: \(describe(suspicion))"
         }
     }
 
@@ -77,20 +82,34 @@ struct Status: ParsableCommand {
         return out
     }
 
-    static func stateWord(_ profile: TokenProfile) -> String {
+    static func describe(_ suspicion: ProfileHealth.SpentSuspicion) -> String {
+        switch suspicion {
+        case .vaultRestored: return "the vault was restored from an older copy, and a refresh since that copy rotated it"
+        case .restoreRecorded(let at): return "a write \(Describe.ago(at, now: WallClock.now)) found the vault restored from an older copy"
+        case .spentTokenHeld: return "the profile had already rotated away from this refresh token before it was imported again"
+        }
+    }
+
+    static func stateWord(_ profile: TokenProfile, history: VaultHistory) -> String {
         let state = profile.refreshState
         if state.reauthenticationRequired { return "reauth-required" }
         if state.clientRejected { return "client-rejected" }
+        if ProfileHealth.spentSuspicion(of: profile, vaultRestored: history.isRestored) != nil { return "possibly-spent" }
         if state.consecutiveFailures > 0 { return "failing" }
         return "ok"
     }
 
-    static func table(snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime) -> String {
+    static func table(
+        snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime, history: VaultHistory
+    ) -> String {
         var out = "vault \(location.path)  generation \(snapshot.generation)  key id \(snapshot.sealedWith)"
         if !snapshot.sealedWithCurrentKey {
             out += " (an older key: re-sealed under the first key at the next write)"
         }
         out += "\n"
+        if history.isRestored, let highest = history.highestWritten {
+            out += "this host last wrote generation \(highest): the vault was restored from an older copy, and refresh tokens rotated since that copy are spent\n"
+        }
         guard !profiles.isEmpty else { return out + "no profiles; add one with 'tokenvault import PROFILE …'\n" }
         var rows = [["PROFILE", "ACCESS TOKEN", "REFRESH TOKEN", "LAST REFRESH", "STATE", "TOKEN ENDPOINT"]]
         for (name, profile) in profiles {
@@ -103,7 +122,7 @@ struct Status: ParsableCommand {
                 refresh += " fp:\(token.fingerprint)"
             }
             let access = Describe.access(profile, now: now) + (profile.accessToken.map { " fp:\($0.fingerprint)" } ?? "")
-            rows.append([name, access, refresh, Describe.ago(profile.refreshedAt, now: now), stateWord(profile), profile.binding.tokenEndpoint])
+            rows.append([name, access, refresh, Describe.ago(profile.refreshedAt, now: now), stateWord(profile, history: history), profile.binding.tokenEndpoint])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
@@ -119,6 +138,9 @@ struct Status: ParsableCommand {
             } else if let error = profile.refreshState.lastError {
                 out += "\(name): last refresh error: \(error)\n"
             }
+            if let suspicion = ProfileHealth.spentSuspicion(of: profile, vaultRestored: history.isRestored) {
+                out += "\(name): refresh token may be spent: \(describe(suspicion)); 'tokenvault refresh \(name) --force' finds out (a spent one ends in reauth-required), or re-import the profile from a new sign-in\n"
+            }
             if let spent = profile.refreshState.ambiguousSpendAt {
                 out += "\(name): a refresh \(Describe.ago(spent, now: now)) got no usable answer; the server may have rotated the refresh token without tokenvault hearing of it\n"
             }
@@ -128,7 +150,7 @@ struct Status: ParsableCommand {
 
     static func json(
         snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime,
-        check: (warnDays: Int, problems: [(String, ProfileHealth.Problem)])? = nil
+        history: VaultHistory, check: (warnDays: Int, problems: [(String, ProfileHealth.Problem)])? = nil
     ) -> String {
         var out = JSONOutput()
         out.beginObject()
@@ -137,12 +159,14 @@ struct Status: ParsableCommand {
         out.field("generation", .integer(Int64(snapshot.generation)))
         out.field("sealed_with_key_id", .string(snapshot.sealedWith.description))
         out.field("sealed_with_current_key", .bool(snapshot.sealedWithCurrentKey))
+        out.field("highest_generation_written", .unsigned(history.highestWritten))
+        out.field("restored", .bool(history.isRestored))
         out.field("now", .integer(now))
         out.beginArray("profiles")
         for (name, profile) in profiles {
             out.beginObject()
             out.field("name", .string(name))
-            out.field("state", .string(stateWord(profile)))
+            out.field("state", .string(stateWord(profile, history: history)))
             out.beginObject("access_token")
             let (word, remaining) = accessSummary(profile, now: now)
             out.field("state", .string(word))
@@ -158,6 +182,9 @@ struct Status: ParsableCommand {
             out.field("expires_at", .integer(profile.refreshTokenExpiresAt))
             out.field("expires_in", .integer(profile.refreshTokenExpiresAt.map { $0 - now }))
             out.field("expiry_known", .bool(profile.refreshTokenExpiresAt != nil))
+            let suspicion = ProfileHealth.spentSuspicion(of: profile, vaultRestored: history.isRestored)
+            out.field("possibly_spent", .bool(suspicion != nil))
+            out.field("possibly_spent_reason", .string(suspicion?.code))
             out.endObject()
             out.field("token_type", .string(profile.tokenType))
             out.field("scope", .string(profile.scope))
@@ -171,6 +198,7 @@ struct Status: ParsableCommand {
             out.field("consecutive_failures", .integer(state.consecutiveFailures))
             out.field("retry_after", .integer(state.retryAfter))
             out.field("ambiguous_spend_at", .integer(state.ambiguousSpendAt))
+            out.field("rolled_back_at", .integer(state.rolledBackAt))
             out.field("token_endpoint", .string(profile.binding.tokenEndpoint))
             out.field("client_id", .string(profile.binding.clientID))
             out.field("auth_method", .string(profile.binding.authMethod.rawValue))
@@ -208,4 +236,13 @@ struct Status: ParsableCommand {
         case .expired(let since): return ("expired", -since)
         }
     }
+}
+
+/// Whether the vault read is older than what this host last wrote (a restored copy).
+struct VaultHistory {
+    let generation: UInt64
+    /// From the writer lock file; `nil` when unknown.
+    let highestWritten: UInt64?
+
+    var isRestored: Bool { highestWritten.map { generation < $0 } ?? false }
 }

@@ -52,6 +52,10 @@ public struct RefreshState: Sendable, Equatable {
     /// A refresh request was sent but no answer came back: the server may have rotated the
     /// token without us hearing of it.
     public var ambiguousSpendAt: UnixTime?
+    /// When a writer found the vault at an older generation than this host had written (a
+    /// restored backup, a copied-back file): the refresh token may have been rotated since, and
+    /// so be spent. Cleared by a successful refresh or a new import.
+    public var rolledBackAt: UnixTime?
 
     public init() {}
 }
@@ -75,6 +79,15 @@ public struct TokenProfile: Sendable {
     public var refreshedAt: UnixTime?
     public var binding: RefreshBinding
     public var refreshState: RefreshState
+    /// Digests of the refresh tokens this profile has moved on from (rotated away from, or
+    /// replaced by an import), most recent first, at most `spentHistoryLimit`.
+    public var spentRefreshTokens: [TokenDigest] = []
+    /// The digest of the refresh token the profile was last imported with, the start of its
+    /// chain: once the chain has rotated, that token is spent whatever the history holds.
+    public var importedRefreshToken: TokenDigest?
+
+    /// How many spent refresh-token digests a profile keeps.
+    public static let spentHistoryLimit = 16
 
     public init(
         accessToken: Secret?, refreshToken: Secret?, tokenType: String = "Bearer", scope: String? = nil,
@@ -89,6 +102,33 @@ public struct TokenProfile: Sendable {
         self.refreshTokenIssuedAt = importedAt
         self.binding = binding
         self.refreshState = RefreshState()
+    }
+}
+
+extension TokenProfile {
+    /// Records `token` as one this profile has moved on from.
+    public mutating func recordSpent(_ token: Secret) {
+        let digest = TokenDigest(of: token)
+        spentRefreshTokens.removeAll { $0 == digest }
+        spentRefreshTokens.insert(digest, at: 0)
+        if spentRefreshTokens.count > Self.spentHistoryLimit {
+            spentRefreshTokens.removeLast(spentRefreshTokens.count - Self.spentHistoryLimit)
+        }
+    }
+
+    /// Whether `token` is a refresh token this profile has moved on from: one in its history,
+    /// or the token its chain was imported with when the chain has rotated since.
+    public func hasMovedOn(from token: Secret) -> Bool {
+        if let current = refreshToken, current.isEqual(to: token) { return false }
+        let digest = TokenDigest(of: token)
+        return spentRefreshTokens.contains(digest) || importedRefreshToken == digest
+    }
+
+    /// Whether the profile's own refresh token is one it had already moved on from (imported
+    /// again with `--force`, or brought back by a restored vault).
+    public var holdsSpentRefreshToken: Bool {
+        guard let token = refreshToken else { return false }
+        return spentRefreshTokens.contains(TokenDigest(of: token))
     }
 }
 

@@ -35,6 +35,7 @@ enum VaultPayload {
         return 640 + size(profile.accessToken) + size(profile.refreshToken) + size(binding.clientSecret)
             + size(profile.tokenType) + size(profile.scope) + size(binding.tokenEndpoint) + size(binding.clientID)
             + size(binding.resource) + size(binding.issuer) + size(profile.refreshState.lastError)
+            + (profile.spentRefreshTokens.count + 1) * (TokenDigest.byteCount * 2 + 3)
     }
 
     private static func encode(_ profile: TokenProfile, into out: inout SecureWriter) {
@@ -64,6 +65,15 @@ enum VaultPayload {
         out.appendJSONKey("failures"); out.appendJSON(state.consecutiveFailures)
         out.appendJSONKey("retry_after"); out.appendJSON(state.retryAfter)
         out.appendJSONKey("ambiguous_spend_at"); out.appendJSON(state.ambiguousSpendAt)
+        out.appendJSONKey("rolled_back_at"); out.appendJSON(state.rolledBackAt)
+        out.appendJSONKey("spent_refresh_tokens")
+        out.append(UInt8(ascii: "["))
+        for (index, digest) in profile.spentRefreshTokens.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.appendJSONString(public: digest.description)
+        }
+        out.append(UInt8(ascii: "]"))
+        out.appendJSONKey("imported_refresh_token"); out.appendJSON(public: profile.importedRefreshToken?.description)
         out.append(UInt8(ascii: "}"))
     }
 
@@ -135,6 +145,9 @@ enum VaultPayload {
         profile.refreshState.consecutiveFailures = fields.integer(.failures) ?? 0
         profile.refreshState.retryAfter = fields.integer(.retryAfter)
         profile.refreshState.ambiguousSpendAt = fields.integer(.ambiguousSpendAt)
+        profile.refreshState.rolledBackAt = fields.integer(.rolledBackAt)
+        profile.spentRefreshTokens = Array(fields.digests(.spentRefreshTokens).prefix(TokenProfile.spentHistoryLimit))
+        profile.importedRefreshToken = fields.digest(.importedRefreshToken)
         return profile
     }
 }
@@ -149,7 +162,7 @@ private struct ProfileFields {
         case accessToken, refreshToken, tokenType, scope, expiresAt, refreshTokenExpiresAt, refreshTokenLifetime
         case refreshTokenIssuedAt, importedAt, refreshedAt, tokenEndpoint, clientID, clientSecret, authMethod
         case resource, issuer, reauthenticationRequired, clientRejected, lastError, lastErrorAt, failures
-        case retryAfter, ambiguousSpendAt
+        case retryAfter, ambiguousSpendAt, rolledBackAt, spentRefreshTokens, importedRefreshToken
 
         var name: StaticString {
             switch self {
@@ -176,6 +189,9 @@ private struct ProfileFields {
             case .failures: "failures"
             case .retryAfter: "retry_after"
             case .ambiguousSpendAt: "ambiguous_spend_at"
+            case .rolledBackAt: "rolled_back_at"
+            case .spentRefreshTokens: "spent_refresh_tokens"
+            case .importedRefreshToken: "imported_refresh_token"
             }
         }
     }
@@ -221,6 +237,21 @@ private struct ProfileFields {
     func integer(_ field: Field) -> Int64? {
         guard let value = value(field) else { return nil }
         return document.integer(value)
+    }
+
+    /// A digest written as 32 lowercase hex digits; anything else counts as absent.
+    func digest(_ field: Field) -> TokenDigest? {
+        guard case .string(let range)? = value(field) else { return nil }
+        return TokenDigest(hex: document.buffer.bytes(in: range))
+    }
+
+    /// An array of digests; elements that are not digests are skipped.
+    func digests(_ field: Field) -> [TokenDigest] {
+        guard case .array(let elements)? = value(field) else { return [] }
+        return elements.compactMap { element in
+            guard case .string(let range) = element else { return nil }
+            return TokenDigest(hex: document.buffer.bytes(in: range))
+        }
     }
 
     func bool(_ field: Field) -> Bool {

@@ -11,6 +11,8 @@ public enum ProfileHealth {
         /// The refresh token expires within the warning window (seconds left; 0 or less once
         /// expired).
         case refreshTokenExpiring(remaining: Int64)
+        /// The refresh token may already be spent; `SpentSuspicion` says why.
+        case refreshTokenPossiblySpent(SpentSuspicion)
 
         /// A stable identifier (README, "status --check").
         public var code: String {
@@ -19,11 +21,43 @@ public enum ProfileHealth {
             case .clientRejected: return "client_rejected"
             case .expiredUnrefreshed: return "expired_unrefreshed"
             case .refreshTokenExpiring: return "refresh_token_expiring"
+            case .refreshTokenPossiblySpent: return "possibly_spent"
             }
         }
     }
 
-    public static func problems(of profile: TokenProfile, now: UnixTime, warnWithin window: Int64) -> [Problem] {
+    /// Why a profile's refresh token may already be spent.
+    public enum SpentSuspicion: Sendable, Equatable {
+        /// The vault is at an older generation than this host last wrote: it was restored from
+        /// an older copy, and a refresh since that copy rotated the token.
+        case vaultRestored
+        /// A writer found the vault restored at this time and recorded it in the profile.
+        case restoreRecorded(at: UnixTime)
+        /// The profile holds a refresh token it had already moved on from (imported with
+        /// `--force`, or brought back by an older copy).
+        case spentTokenHeld
+
+        /// A stable identifier (README, "status --json").
+        public var code: String {
+            switch self {
+            case .vaultRestored: return "vault_restored"
+            case .restoreRecorded: return "restore_recorded"
+            case .spentTokenHeld: return "spent_token_held"
+            }
+        }
+    }
+
+    /// Why `profile`'s refresh token may be spent, if it may; `vaultRestored` is whether the
+    /// vault it was read from is older than what this host last wrote.
+    public static func spentSuspicion(of profile: TokenProfile, vaultRestored: Bool) -> SpentSuspicion? {
+        guard profile.refreshToken != nil, !profile.refreshState.reauthenticationRequired else { return nil }
+        if vaultRestored { return .vaultRestored }
+        if let at = profile.refreshState.rolledBackAt { return .restoreRecorded(at: at) }
+        if profile.holdsSpentRefreshToken { return .spentTokenHeld }
+        return nil
+    }
+
+    public static func problems(of profile: TokenProfile, now: UnixTime, warnWithin window: Int64, vaultRestored: Bool = false) -> [Problem] {
         var problems: [Problem] = []
         let state = profile.refreshState
         if state.reauthenticationRequired { problems.append(.reauthenticationRequired) }
@@ -33,6 +67,9 @@ public enum ProfileHealth {
         }
         if let expiry = profile.refreshTokenExpiresAt, profile.refreshToken != nil, expiry - now <= window {
             problems.append(.refreshTokenExpiring(remaining: expiry - now))
+        }
+        if let suspicion = spentSuspicion(of: profile, vaultRestored: vaultRestored) {
+            problems.append(.refreshTokenPossiblySpent(suspicion))
         }
         return problems
     }

@@ -236,6 +236,8 @@ struct RefreshEngine: Sendable {
             current.accessToken = tokens.accessToken
             current.expiresAt = tokens.expiresIn.map { sentAt + $0 } ?? JWTExpiry.expiry(of: tokens.accessToken)
             if let rotated = tokens.refreshToken {
+                // Remembered so that a stale copy of the chain is refused at import.
+                if !rotated.isEqual(to: spent) { current.recordSpent(spent) }
                 current.refreshToken = rotated
                 current.refreshTokenIssuedAt = sentAt
                 current.refreshTokenExpiresAt = tokens.refreshTokenExpiresIn.map { sentAt + $0 }

@@ -132,6 +132,7 @@ public struct VaultStore: Sendable {
             removeStrayTemporaryFiles()
             let current = try read()
             var profiles = current.profiles
+            markRollback(&profiles, generation: current.generation)
             let result = try change(&profiles, current)
             try write(profiles, generation: current.generation &+ 1)
             return result
@@ -148,18 +149,22 @@ public struct VaultStore: Sendable {
             return try FileLock.holding(location.lockPath, location: location, timeout: lockTimeout) {
                 either.removeStrayTemporaryFiles()
                 let current = try either.read()
-                let payload = VaultPayload.encode(current.profiles)
-                let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: current.generation &+ 1)
+                var profiles = current.profiles
+                either.markRollback(&profiles, generation: current.generation)
+                let payload = VaultPayload.encode(profiles)
+                let generation = current.generation &+ 1
+                let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: generation)
                 let check = try Self.openBytes(file, keys: KeyRing(keys: [newKeys.sealingKey]))
                 let reopened = try VaultPayload.decode(check.plaintext)
-                guard Set(reopened.keys) == Set(current.profiles.keys),
+                guard Set(reopened.keys) == Set(profiles.keys),
                       reopened.allSatisfy({ name, profile in
-                          current.profiles[name].map { Self.sameTokens(profile, $0) } ?? false
+                          profiles[name].map { Self.sameTokens(profile, $0) } ?? false
                       })
                 else {
                     throw VaultError.invalidInput("the re-sealed vault did not read back the same profiles; nothing was written")
                 }
                 try either.replaceAtomically(with: file)
+                either.recordGeneration(generation)
                 logger.notice("re-sealed the vault under a new key", metadata: [
                     "path": "\(pathString)", "from": "\(current.sealedWith)", "to": "\(newKeys.sealingKey.id)",
                 ])
@@ -193,6 +198,7 @@ public struct VaultStore: Sendable {
         let payload = VaultPayload.encode(profiles)
         let file = VaultCodec.seal(paddedPayload: payload, key: keys.sealingKey, generation: generation)
         try replaceAtomically(with: file)
+        recordGeneration(generation)
         logger.debug("sealed vault", metadata: [
             "path": "\(pathString)", "generation": "\(generation)", "profiles": "\(profiles.count)",
             "key_id": "\(keys.sealingKey.id)",
@@ -230,6 +236,62 @@ public struct VaultStore: Sendable {
         } catch {
             throw .io(path: folder.string, operation: "sync folder", (error as? Errno) ?? .ioError)
         }
+    }
+
+    // MARK: Rollback
+
+    /// The highest generation a writer on this host has sealed into this vault, kept in the
+    /// writer lock file as 20 decimal digits and a newline; `nil` when the file holds none (an
+    /// older tokenvault, or no write yet). Not authenticated: it only ever raises a warning.
+    public func highestGenerationWritten() -> UInt64? {
+        guard let descriptor = try? FileDescriptor.open(
+            location.lockPath, .readOnly, options: [.noFollow, .closeOnExec, .nonBlocking]
+        ) else { return nil }
+        defer { try? descriptor.close() }
+        var text = [UInt8](repeating: 0, count: Self.generationRecordLength)
+        guard let count = try? text.withUnsafeMutableBytes({ try descriptor.read(fromAbsoluteOffset: 0, into: $0) }),
+              count == Self.generationRecordLength, text.last == UInt8(ascii: "\n") else { return nil }
+        var value: UInt64 = 0
+        for digit in text.dropLast() {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    private static let generationRecordLength = 21
+
+    /// Keeps `generation` as the highest written, in the writer lock file. Callers hold the
+    /// writer lock. Not synced: after a power loss the record may be older than the vault, which
+    /// only loses a warning; a failure to write it is logged and otherwise ignored.
+    func recordGeneration(_ generation: UInt64) {
+        let digits = String(generation)
+        let text = String(repeating: "0", count: Self.generationRecordLength - 1 - digits.count) + digits + "\n"
+        do {
+            let descriptor = try FileDescriptor.open(location.lockPath, .writeOnly, options: [.noFollow, .closeOnExec])
+            defer { try? descriptor.close() }
+            _ = try Array(text.utf8).withUnsafeBytes { try descriptor.write(toAbsoluteOffset: 0, $0) }
+        } catch {
+            logger.notice("could not record the vault's generation", metadata: ["path": "\(location.lockPath)", "error": "\(error)"])
+        }
+    }
+
+    /// When the vault is at an older generation than this host last wrote, it was restored from
+    /// an older copy, and any profile refreshed since that copy holds a spent refresh token.
+    /// Records that on every profile with a refresh token before anything else changes, so that
+    /// `status` keeps saying it after this write has moved the record on.
+    func markRollback(_ profiles: inout [String: TokenProfile], generation: UInt64) {
+        guard let highest = highestGenerationWritten(), generation < highest else { return }
+        let now = WallClock.now
+        for name in profiles.keys where profiles[name]!.refreshToken != nil && profiles[name]!.refreshState.rolledBackAt == nil {
+            profiles[name]!.refreshState.rolledBackAt = now
+        }
+        logger.warning("the vault is at an older generation than this host last wrote: it was restored from an older copy, and refresh tokens rotated since that copy are spent", metadata: [
+            "path": "\(pathString)", "generation": "\(generation)", "highest_written": "\(highest)",
+        ])
     }
 
     /// Temp files left by a writer that was killed before its rename. Only called under the lock,
