@@ -103,7 +103,9 @@ struct Status: ParsableCommand {
                 refresh += " fp:\(token.fingerprint)"
             }
             let access = Describe.access(profile, now: now) + (profile.accessToken.map { " fp:\($0.fingerprint)" } ?? "")
-            rows.append([name, access, refresh, Describe.ago(profile.refreshedAt, now: now), stateWord(profile), profile.binding.tokenEndpoint])
+            // A vault written before the URL rules may hold anything a server sent: cleaned here.
+            rows.append([name, access, refresh, Describe.ago(profile.refreshedAt, now: now), stateWord(profile),
+                         ServerText.clean(profile.binding.tokenEndpoint, limit: nil)])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
@@ -117,7 +119,7 @@ struct Status: ParsableCommand {
             if profile.refreshState.reauthenticationRequired {
                 out += "\(name): MCP authentication failed: refresh token expired or revoked; re-authenticate and run 'tokenvault import \(name) …'\n"
             } else if let error = profile.refreshState.lastError {
-                out += "\(name): last refresh error: \(error)\n"
+                out += "\(name): last refresh error: \(ServerText.clean(error, limit: nil))\n"
             }
             if let spent = profile.refreshState.ambiguousSpendAt {
                 out += "\(name): a refresh \(Describe.ago(spent, now: now)) got no usable answer; the server may have rotated the refresh token without tokenvault hearing of it\n"
