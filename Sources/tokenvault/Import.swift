@@ -91,7 +91,8 @@ struct Import: ParsableCommand {
             endpoint = found.tokenEndpoint
             resource = resource ?? found.resource
             issuer = issuer ?? found.issuer
-            Reporter.note("discovered token endpoint \(found.tokenEndpoint) (issuer \(found.issuer), resource \(found.resource))")
+            // Discovery checked each against the URL rules; cleaned again because they came from a server.
+            Reporter.note("discovered token endpoint \(ServerText.clean(found.tokenEndpoint, limit: nil)) (issuer \(ServerText.clean(found.issuer, limit: nil)), resource \(ServerText.clean(found.resource, limit: nil)))")
         }
         let now = WallClock.now
         let tokens = try readInput()

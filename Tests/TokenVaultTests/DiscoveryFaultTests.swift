@@ -31,6 +31,35 @@ struct DiscoveryFaultTests {
         #expect(paths.contains("/.well-known/oauth-protected-resource"))
     }
 
+    /// Metadata documents with terminal escapes in what discovery quotes or stores; `{origin}` is
+    /// the fault server's own origin.
+    static let hostileMetadata: [(String, String)] = [
+        ("an escape sequence in token_endpoint", #"{"issuer":"{origin}","token_endpoint":"{origin}/t\u001b]0;pwned\u0007\u001b[2J"}"#),
+        ("a newline in token_endpoint", #"{"issuer":"{origin}","token_endpoint":"{origin}/t\nfake: line"}"#),
+        ("an odd port in token_endpoint", #"{"issuer":"{origin}","token_endpoint":"https://a.example.com:+443/t"}"#),
+        ("an escape sequence in a mismatched issuer", #"{"issuer":"{origin}\u001b[31m\u009b2J","token_endpoint":"{origin}/t"}"#),
+    ]
+
+    @Test("metadata with control characters or odd ports is refused, and nothing of it reaches the terminal raw", arguments: hostileMetadata)
+    func hostileMetadataRefused(_ metadata: (name: String, json: String)) throws {
+        let server = try FaultServer { port in
+            let origin = "http://127.0.0.1:\(port)"
+            return [
+                .respond(status: 404, body: ""),
+                FaultServer.json(200, #"{"resource":"\#(origin)/mcp","authorization_servers":["\#(origin)"]}"#),
+                FaultServer.json(200, metadata.json.replacingOccurrences(of: "{origin}", with: origin)),
+            ]
+        }
+        let sandbox = try Sandbox()
+        let result = try sandbox.run(["import", "p", "--server", "http://127.0.0.1:\(server.port)/mcp"], stdin: tokens)
+        #expect(result.status == 22, "\(metadata.name): \(result.stderr)")
+        #expect(result.stderr.contains("refusing the metadata at http://127.0.0.1:\(server.port)/.well-known/oauth-authorization-server"))
+        #expect(!result.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) },
+                "\(metadata.name): \(result.stderr.debugDescription)")
+        #expect(result.stderr.split(separator: "\n").count == 2, "\(metadata.name): \(result.stderr.debugDescription)")
+        #expect(try sandbox.profileNames().isEmpty)
+    }
+
     @Test("--server and --token-endpoint are exclusive, and one of them is required")
     func exclusive() throws {
         let sandbox = try Sandbox()

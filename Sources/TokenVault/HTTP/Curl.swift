@@ -9,10 +9,12 @@ import Darwin
 struct HTTPResponse {
     let status: Int
     let body: Secret
-    /// `Retry-After`, `Location` and `WWW-Authenticate`, as received.
+    /// `Retry-After`, as received.
     let retryAfter: String?
-    let location: String?
-    let wwwAuthenticate: String?
+    /// `Location` and `WWW-Authenticate`, as received, in guarded memory: a server may echo
+    /// what it was sent in them (a redirect to `…?rt=<refresh token>`). Shown only masked.
+    let location: Secret?
+    let wwwAuthenticate: Secret?
 }
 
 /// Why no complete HTTP answer came back. The distinction that matters for a refresh token is
@@ -91,10 +93,42 @@ enum Curl {
         var count = 0
         var overflowed = false
         var retryAfter: String?
-        var location: String?
-        var wwwAuthenticate: String?
+        var location: Secret?
+        var wwwAuthenticate: Secret?
 
         init(limit: Int) { body = SecureBuffer(count: limit) }
+
+        /// One header line as libcurl hands it over (`Name: value\r\n`), read in place: no
+        /// line becomes a `String` unless it is `Retry-After`.
+        func header(_ line: UnsafeRawBufferPointer) {
+            if line.starts(with: "HTTP/".utf8) {
+                // A new response (after a 100 Continue): forget the previous one's headers.
+                retryAfter = nil; location = nil; wwwAuthenticate = nil
+                return
+            }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+            var start = colon + 1, end = line.count
+            let blanks: [UInt8] = [0x20, 0x09, 0x0D, 0x0A]
+            while start < end, blanks.contains(line[start]) { start += 1 }
+            while end > start, blanks.contains(line[end - 1]) { end -= 1 }
+            let value = UnsafeRawBufferPointer(rebasing: line[start..<end])
+            if Self.named(name, "retry-after") {
+                retryAfter = String(decoding: value, as: UTF8.self)
+            } else if Self.named(name, "location") {
+                location = Secret(copying: value)
+            } else if Self.named(name, "www-authenticate") {
+                wwwAuthenticate = Secret(copying: value)
+            }
+        }
+
+        /// Header names compare without regard to ASCII case.
+        private static func named(_ name: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+            let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+            return name.count == expected.count && zip(name, expected).allSatisfy { byte, wanted in
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == wanted : byte == wanted
+            }
+        }
     }
 
     private static let writeBody: tokenvault_curl_data_callback = { data, size, count, context in
@@ -112,20 +146,7 @@ enum Curl {
     private static let writeHeader: tokenvault_curl_data_callback = { data, size, count, context in
         let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
         let length = size * count
-        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
-            // A new response (after a 100 Continue): forget the previous one's headers.
-            sink.retryAfter = nil; sink.location = nil; sink.wwwAuthenticate = nil
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
-            switch name {
-            case "retry-after": sink.retryAfter = value
-            case "location": sink.location = value
-            case "www-authenticate": sink.wwwAuthenticate = value
-            default: break
-            }
-        }
+        sink.header(UnsafeRawBufferPointer(start: data, count: length))
         return length
     }
 
@@ -152,6 +173,11 @@ enum Curl {
         defer { curl.cleanup(handle) }
         var headers: UnsafeMutablePointer<curl_slist>?
         defer { curl.freeAll(headers) }
+        // A loopback host is pinned to the address that was checked, so that no resolver is
+        // asked (EndpointURL says which names and addresses are loopback).
+        var pinned: UnsafeMutablePointer<curl_slist>?
+        defer { curl.freeAll(pinned) }
+        if let entry = url.pinnedAddress { pinned = curl.append(pinned, entry) }
         headers = curl.append(headers, "Accept: application/json")
         if form != nil {
             headers = curl.append(headers, "Content-Type: application/x-www-form-urlencoded")
@@ -173,7 +199,7 @@ enum Curl {
         func set(_ option: CURLoption, _ value: String) {
             if status == CURLE_OK { status = tokenvault_curl_setopt_string(curl.api, handle, option, value) }
         }
-        set(CURLOPT_URL, url.description)
+        set(CURLOPT_URL, url.requestURL)
         set(CURLOPT_PROTOCOLS_STR, url.isLoopback ? "http,https" : "https")
         set(CURLOPT_FOLLOWLOCATION, 0)
         set(CURLOPT_SSL_VERIFYPEER, 1)
@@ -194,6 +220,7 @@ enum Curl {
             }
         }
         if status == CURLE_OK { status = tokenvault_curl_setopt_slist(curl.api, handle, CURLOPT_HTTPHEADER, headers) }
+        if status == CURLE_OK, pinned != nil { status = tokenvault_curl_setopt_slist(curl.api, handle, CURLOPT_RESOLVE, pinned) }
         if status == CURLE_OK { status = tokenvault_curl_setopt_callback(curl.api, handle, CURLOPT_WRITEFUNCTION, writeBody) }
         if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(curl.api, handle, CURLOPT_WRITEDATA, context) }
         if status == CURLE_OK { status = tokenvault_curl_setopt_callback(curl.api, handle, CURLOPT_HEADERFUNCTION, writeHeader) }
@@ -224,14 +251,5 @@ enum Curl {
             retryAfter: sink.retryAfter, location: sink.location,
             wwwAuthenticate: sink.wwwAuthenticate
         )
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = self[...]
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }

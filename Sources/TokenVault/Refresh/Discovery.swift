@@ -20,7 +20,8 @@ public enum Discovery {
 
         var candidates: [String] = []
         if let challenge = try? Curl.get(url: serverURL, limits: limits), challenge.status == 401,
-           let header = challenge.wwwAuthenticate, let advertised = parameter("resource_metadata", in: header) {
+           let header = challenge.wwwAuthenticate.map({ $0.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }),
+           let advertised = parameter("resource_metadata", in: header) {
             candidates.append(advertised)
         }
         let path = serverURL.pathAndQuery.split(separator: "?").first.map(String.init) ?? "/"
@@ -32,7 +33,7 @@ public enum Discovery {
             throw .invalidMetadata(metadataURL, "it has no resource")
         }
         guard let resourceURL = try? EndpointURL(resource), resourceURL.origin == serverURL.origin else {
-            throw .invalidMetadata(metadataURL, "its resource '\(resource)' is not on \(serverURL.origin)")
+            throw .invalidMetadata(metadataURL, "its resource '\(ServerText.clean(resource))' is not on \(serverURL.origin)")
         }
         guard let issuer = resourceMetadata.list("authorization_servers").first else {
             throw .invalidMetadata(metadataURL, "it names no authorization_servers")
@@ -48,7 +49,7 @@ public enum Discovery {
             issuerURL.origin + "/.well-known/openid-configuration" + issuerPath,
         ].uniqued(), limits: limits, what: "authorization server metadata")
         guard serverMetadata["issuer"] == issuer else {
-            throw .invalidMetadata(asURL, "its issuer '\(serverMetadata["issuer"] ?? "")' is not '\(issuer)'")
+            throw .invalidMetadata(asURL, "its issuer '\(ServerText.clean(serverMetadata["issuer"] ?? ""))' is not '\(issuer)'")
         }
         guard let tokenEndpoint = serverMetadata["token_endpoint"] else {
             throw .invalidMetadata(asURL, "it has no token_endpoint")
@@ -64,7 +65,7 @@ public enum Discovery {
         var lastProblem = "no URL to try"
         for url in urls {
             guard let endpoint = try? EndpointURL(url) else {
-                lastProblem = "\(url) is not an allowed URL"
+                lastProblem = "\(ServerText.clean(url)) is not an allowed URL"
                 continue
             }
             let response: HTTPResponse
@@ -105,12 +106,14 @@ public enum DiscoveryError: Error, Sendable, CustomStringConvertible {
     case noMetadata(String, String)
     case invalidMetadata(String, String)
 
+    /// Every URL and value in it that came from a server is shown cleaned ([ServerText]): metadata
+    /// can hold anything, terminal escapes included.
     public var description: String {
         switch self {
         case .invalidURL(_, let problem): return "cannot discover from this URL: \(problem)"
-        case .unreachable(let url, let reason): return "cannot reach \(url): \(reason)"
+        case .unreachable(let url, let reason): return "cannot reach \(ServerText.clean(url)): \(reason)"
         case .noMetadata(let what, let problem): return "found no \(what) (last: \(problem))"
-        case .invalidMetadata(let url, let problem): return "refusing the metadata at \(url): \(problem)"
+        case .invalidMetadata(let url, let problem): return "refusing the metadata at \(ServerText.clean(url)): \(problem)"
         }
     }
 

@@ -1,26 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The parts of a token endpoint URL that decide whether a refresh token may be sent there:
 /// `https` anywhere, plain `http` only to the loopback interface (127.0.0.0/8, `::1`,
 /// `localhost`), never with credentials in the URL.
+///
+/// Only URLs that every reader takes the same way pass: visible ASCII without a backslash (no
+/// space, control character or non-ASCII byte, which a terminal, a log or libcurl could read
+/// otherwise), a port of plain decimal digits, and a host that is a canonical IPv4 dotted quad
+/// (no leading zeros, no fewer parts, no hex or octal: libcurl would read `127.0.0.08` as a host
+/// name and ask the resolver), an IPv6 literal in brackets, or a host name of letters, digits,
+/// `-`, `_` and dots. libcurl is handed the URL rebuilt from what was checked, and a loopback host
+/// is pinned to its address (`CURLOPT_RESOLVE`), so no resolver decides where it goes.
 public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     public let scheme: String
+    /// Lower-case; an IPv6 address without its brackets, as `inet_ntop` writes it.
     public let host: String
     public let port: Int?
     public let pathAndQuery: String
     public let description: String
+    private let kind: HostKind
+
+    private enum HostKind: Equatable, Sendable {
+        case ipv4, ipv6, name
+    }
 
     public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case malformed(String)
         case insecureScheme(String)
         case credentialsInURL(String)
+        /// A space, control character, backslash or non-ASCII character.
+        case forbiddenCharacter(String)
+        /// A port that is not 1-65535 in plain decimal digits (`+443`, `0443`, empty).
+        case badPort(String)
+        /// A host that is neither a canonical address nor a plain host name.
+        case badHost(String)
 
         public var description: String {
             switch self {
-            case .malformed(let url): return "'\(url)' is not an absolute http(s) URL"
+            case .malformed(let url): return "'\(Self.shown(url))' is not an absolute http(s) URL"
             case .insecureScheme(let url):
-                return "'\(url)' is not https; plain http is allowed only to 127.0.0.1, ::1 or localhost"
-            case .credentialsInURL(let url): return "'\(Self.redacted(url))' carries credentials in the URL"
+                return "'\(Self.shown(url))' is not https; plain http is allowed only to 127.0.0.1, ::1 or localhost"
+            case .credentialsInURL(let url): return "'\(Self.shown(Self.redacted(url)))' carries credentials in the URL"
+            case .forbiddenCharacter(let url):
+                return "'\(Self.shown(url))' contains a space, control character, backslash or non-ASCII character"
+            case .badPort(let url): return "'\(Self.shown(url))' has a port that is not a plain number from 1 to 65535"
+            case .badHost(let url):
+                return "'\(Self.shown(url))' has a host that is neither a canonical IP address (like 127.0.0.1 or [::1]) nor a host name"
             }
         }
+
+        /// The URL as a message may show it: one line, no control characters, short.
+        static func shown(_ url: String) -> String { ServerText.clean(url) }
 
         static func redacted(_ url: String) -> String {
             guard let scheme = url.firstRange(of: "://"), let at = url.firstRange(of: "@") else { return url }
@@ -29,6 +63,9 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(_ text: String) throws(Problem) {
+        guard text.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }) else {
+            throw .forbiddenCharacter(text)
+        }
         guard let separator = text.firstRange(of: "://") else { throw .malformed(text) }
         let scheme = text[..<separator.lowerBound].lowercased()
         let rest = text[separator.upperBound...]
@@ -36,27 +73,31 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         let authority = rest[..<authorityEnd]
         guard !authority.contains("@") else { throw .credentialsInURL(text) }
         guard !rest[authorityEnd...].contains("#") else { throw .malformed(text) }
-        var host: Substring
+        var hostText: Substring
         var portText: Substring?
+        var bracketed = false
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { throw .malformed(text) }
-            host = authority[authority.index(after: authority.startIndex)..<close]
+            hostText = authority[authority.index(after: authority.startIndex)..<close]
+            bracketed = true
             let after = authority[authority.index(after: close)...]
             if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty { throw .malformed(text) }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = authority[..<colon]
+        } else if let colon = authority.firstIndex(of: ":") {
+            hostText = authority[..<colon]
             portText = authority[authority.index(after: colon)...]
         } else {
-            host = authority
+            hostText = authority
         }
-        guard !host.isEmpty, scheme == "https" || scheme == "http" else { throw .malformed(text) }
+        guard !hostText.isEmpty, scheme == "https" || scheme == "http" else { throw .malformed(text) }
         var port: Int?
         if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else { throw .malformed(text) }
+            guard let value = Self.port(portText) else { throw .badPort(text) }
             port = value
         }
+        guard let (host, kind) = Self.host(String(hostText).lowercased(), bracketed: bracketed) else { throw .badHost(text) }
         self.scheme = scheme
-        self.host = host.lowercased()
+        self.host = host
+        self.kind = kind
         self.port = port
         let path = rest[authorityEnd...]
         self.pathAndQuery = path.isEmpty ? "/" : String(path)
@@ -65,18 +106,68 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var isLoopback: Bool {
-        if host == "localhost" || host == "::1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        // Exactly four dotted decimal octets of 1-3 ASCII digits ("127.-0.0.1" is a host name).
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { octet in
-            (1...3).contains(octet.utf8.count) && octet.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-                && Int(octet)! <= 255
+        switch kind {
+        case .ipv4: return host.hasPrefix("127.")
+        case .ipv6: return host == "::1"
+        case .name: return host == "localhost"
         }
     }
 
     /// `scheme://host[:port]`, the origin that well-known metadata paths hang off.
     public var origin: String {
-        let hostPart = host.contains(":") ? "[\(host)]" : host
+        let hostPart = kind == .ipv6 ? "[\(host)]" : host
         return "\(scheme)://\(hostPart)" + (port.map { ":\($0)" } ?? "")
+    }
+
+    /// The URL libcurl is given: rebuilt from the checked parts, not the text as typed.
+    var requestURL: String { origin + pathAndQuery }
+
+    /// For a loopback host that is not an IPv6 literal, the `CURLOPT_RESOLVE` entry
+    /// (`host:port:address`) that pins it: `localhost` to 127.0.0.1 and ::1, an IPv4 address
+    /// to itself. libcurl never resolves an IPv6 literal.
+    var pinnedAddress: String? {
+        guard isLoopback, kind != .ipv6 else { return nil }
+        let effectivePort = port ?? (scheme == "https" ? 443 : 80)
+        return "\(host):\(effectivePort):" + (kind == .name ? "127.0.0.1,[::1]" : host)
+    }
+
+    /// 1-65535 written in plain decimal: no sign, no leading zero, not empty.
+    private static func port(_ text: Substring) -> Int? {
+        guard (1...5).contains(text.utf8.count), text.first != "0",
+              text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let value = Int(text), (1...65535).contains(value) else { return nil }
+        return value
+    }
+
+    /// The host as libcurl will be given it, and what it is; `nil` for anything a resolver or
+    /// libcurl might read as something else than what was checked.
+    private static func host(_ text: String, bracketed: Bool) -> (String, HostKind)? {
+        if bracketed {
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            guard inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }
+            return (String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), .ipv6)
+        }
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        let isDigit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        // A host whose last label is a number (or 0x…) is an IPv4 address to URL parsers and
+        // libcurl, in whatever base and number of parts: only the canonical dotted quad passes.
+        if let last = labels.last, last.utf8.allSatisfy(isDigit) || last.hasPrefix("0x") {
+            guard labels.count == 4, labels.allSatisfy({ label in
+                (1...3).contains(label.utf8.count) && label.utf8.allSatisfy(isDigit)
+                    && (label == "0" || label.first != "0") && Int(label)! <= 255
+            }) else { return nil }
+            var address = in_addr()
+            guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
+            return (text, .ipv4)
+        }
+        guard text.utf8.count <= 253, labels.allSatisfy({ label in
+            (1...63).contains(label.utf8.count) && label.utf8.allSatisfy { byte in
+                isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            }
+        }) else { return nil }
+        return (text, .name)
     }
 }

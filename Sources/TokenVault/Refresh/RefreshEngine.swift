@@ -117,8 +117,7 @@ struct RefreshEngine: Sendable {
 
     private func exchange(_ name: String, profile: TokenProfile, refreshToken: Secret, url: EndpointURL) throws -> TokenProfile {
         let request = TokenRequest(refreshToken: refreshToken, binding: profile.binding)
-        let sent = [refreshToken] + (profile.binding.clientSecret.map { [$0] } ?? [])
-        var outcome = send(request, to: url, masking: sent)
+        var outcome = send(request, to: url)
         if case .ambiguous(let detail) = outcome {
             // A lost answer may mean a spent token. Record that, then present the same token
             // once more: servers with a grace window for the previous token (Cloudflare's
@@ -128,7 +127,7 @@ struct RefreshEngine: Sendable {
             _ = try? persist(name, spent: refreshToken) { current in
                 current.refreshState.ambiguousSpendAt = WallClock.now
             }
-            outcome = send(request, to: url, masking: sent)
+            outcome = send(request, to: url)
             if case .ambiguous(let again) = outcome {
                 outcome = .transient("no usable answer twice: \(again)", retryAfter: nil)
             }
@@ -141,8 +140,20 @@ struct RefreshEngine: Sendable {
         var flag: WritableKeyPath<RefreshState, Bool>?
         let detail: String
         switch outcome {
-        case .success(let tokens, let sentAt):
+        case .success(let tokens, let sentAt) where tokens.accessToken != nil:
             return try seal(name, tokens: tokens, sentAt: sentAt, spent: refreshToken, profile: profile)
+        case .success(let tokens, let sentAt):
+            // A 2xx without a usable access token. The server did answer, so it is not presented
+            // the same refresh token again at once (a server that rotated and detects reuse
+            // would revoke the whole grant); a rotated refresh token that is usable is sealed,
+            // so the chain survives; then it is a transient failure, with back-off.
+            let reason = Self.refusal(tokens)
+            retryAt = now + Self.backoff(failures: failures)
+            _ = try seal(name, tokens: tokens, sentAt: sentAt, spent: refreshToken, profile: profile) { current in
+                Self.recordFailure(&current.refreshState, reason, now: now, retryAfter: retryAt)
+            }
+            logger.notice("refresh failed", metadata: ["profile": "\(name)", "detail": "\(reason)"])
+            throw RefreshError.transient(profile: name, detail: reason, retryAfter: retryAt)
         case .reauthenticate(let reason):
             detail = reason
             error = .reauthenticationRequired(profile: name, detail: reason)
@@ -190,7 +201,19 @@ struct RefreshEngine: Sendable {
         state.retryAfter = retryAfter
     }
 
-    private func send(_ request: TokenRequest, to url: EndpointURL, masking sent: [Secret]) -> Outcome {
+    /// What was wrong with the tokens of a 2xx answer, for messages and `last_error`.
+    static func refusal(_ tokens: TokenResponse.Tokens) -> String {
+        let names = tokens.refused.map { "an \($0 == "access_token" ? "access_token" : "refresh_token")" }
+        var text = "the token endpoint answered with \(names.joined(separator: " and ")) that is not visible ASCII"
+        if tokens.accessToken == nil, tokens.refreshToken != nil {
+            text += "; kept the refresh token it rotated to"
+        } else if tokens.refused.contains("refresh_token") {
+            text += "; kept the previous refresh token, which the server may have spent"
+        }
+        return text
+    }
+
+    private func send(_ request: TokenRequest, to url: EndpointURL) -> Outcome {
         let sentAt = WallClock.now
         let response: HTTPResponse
         do {
@@ -203,10 +226,12 @@ struct RefreshEngine: Sendable {
             }
         }
         if (300..<400).contains(response.status) {
-            let target = response.location.map { " to \(ServerText.clean($0))" } ?? ""
+            let target = response.location.map { location in
+                " to " + location.withUnsafeBytes { ServerText.clean($0, masking: request.echoes) }
+            } ?? ""
             return .configuration("the token endpoint redirected (\(response.status))\(target); tokenvault sends refresh tokens only to the stored endpoint and follows no redirects")
         }
-        switch TokenResponse(response, sent: sent) {
+        switch TokenResponse(response, echoes: request.echoes) {
         case .tokens(let tokens):
             return .success(tokens, sentAt: sentAt)
         case .malformed(let detail):
@@ -231,10 +256,13 @@ struct RefreshEngine: Sendable {
 
     // MARK: Sealing
 
-    private func seal(_ name: String, tokens: TokenResponse.Tokens, sentAt: UnixTime, spent: Secret, profile: TokenProfile) throws -> TokenProfile {
+    /// Seals what a 2xx answer brought: the tokens that are usable, their times, and a clean
+    /// refresh state, then `also` (a failure record, when the access token was unusable).
+    private func seal(
+        _ name: String, tokens: TokenResponse.Tokens, sentAt: UnixTime, spent: Secret, profile: TokenProfile,
+        also: @escaping (inout TokenProfile) -> Void = { _ in }
+    ) throws -> TokenProfile {
         let apply: (inout TokenProfile) -> Void = { current in
-            current.accessToken = tokens.accessToken
-            current.expiresAt = tokens.expiresIn.map { sentAt + $0 } ?? JWTExpiry.expiry(of: tokens.accessToken)
             if let rotated = tokens.refreshToken {
                 // Remembered so that a stale copy of the chain is refused at import.
                 if !rotated.isEqual(to: spent) { current.recordSpent(spent) }
@@ -242,13 +270,28 @@ struct RefreshEngine: Sendable {
                 current.refreshTokenIssuedAt = sentAt
                 current.refreshTokenExpiresAt = tokens.refreshTokenExpiresIn.map { sentAt + $0 }
                     ?? current.refreshTokenLifetime.map { sentAt + $0 }
-            } else if let expiresIn = tokens.refreshTokenExpiresIn {
+            } else if let expiresIn = tokens.refreshTokenExpiresIn, tokens.refused.isEmpty {
                 current.refreshTokenExpiresAt = sentAt + expiresIn
             }
+            guard let accessToken = tokens.accessToken else {
+                if tokens.refused.contains("refresh_token") { current.refreshState.ambiguousSpendAt = sentAt }
+                also(&current)
+                return
+            }
+            current.accessToken = accessToken
+            current.expiresAt = tokens.expiresIn.map { sentAt + $0 } ?? JWTExpiry.expiry(of: accessToken)
             if let type = tokens.tokenType { current.tokenType = type }
             if let scope = tokens.scope { current.scope = scope }
             current.refreshedAt = sentAt
             current.refreshState = RefreshState()
+            if tokens.refused.contains("refresh_token") {
+                // The server answered with a rotated refresh token that cannot be used: the one
+                // kept has probably been spent. Say so, as for an answer that was lost.
+                current.refreshState.ambiguousSpendAt = sentAt
+                current.refreshState.lastError = Self.refusal(tokens)
+                current.refreshState.lastErrorAt = sentAt
+            }
+            also(&current)
         }
         // The old refresh token is spent: the new pair must reach the disk. Retry a write that
         // fails (a full disk being cleaned up, a lock held for long) before giving up loudly.
@@ -268,10 +311,10 @@ struct RefreshEngine: Sendable {
                 logger.notice("profile changed during the refresh; keeping the vault's version", metadata: ["profile": "\(name)"])
                 return try currentProfile(name)
             }
-            logger.info("refreshed", metadata: [
-                "profile": "\(name)", "access_token": "\(tokens.accessToken.fingerprint)",
+            if tokens.accessToken != nil { logger.info("refreshed", metadata: [
+                "profile": "\(name)", "access_token": "\(tokens.accessToken?.fingerprint ?? "refused")",
                 "rotated": "\(tokens.refreshToken != nil)",
-            ])
+            ])}
             return sealed
         }
         var unsaved = profile

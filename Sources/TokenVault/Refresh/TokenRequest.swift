@@ -4,6 +4,8 @@
 struct TokenRequest {
     let form: Secret
     let authorization: Secret?
+    /// What this request sends, in every form a server could echo it back.
+    let echoes: EchoMask
 
     init(refreshToken: Secret, binding: RefreshBinding) {
         var form = SecureWriter(capacity: 512 + refreshToken.count)
@@ -27,6 +29,7 @@ struct TokenRequest {
         }
         self.form = form.finish()
 
+        var basicCredential: Secret?
         if binding.authMethod == .clientSecretBasic, let secret = binding.clientSecret {
             // RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding.
             var credentials = SecureWriter(capacity: 256 + secret.count * 3)
@@ -35,19 +38,25 @@ struct TokenRequest {
             secret.withUnsafeBytes { credentials.appendFormEncoded($0) }
             var header = SecureWriter(capacity: 64 + credentials.count * 2)
             header.append("Authorization: Basic ")
-            Sodium.appendBase64(credentials.written, to: &header)
+            var encoded = SecureWriter(capacity: credentials.count * 2 + 4)
+            Sodium.appendBase64(credentials.written, to: &encoded)
+            header.append(encoded.written)
             authorization = header.finish()
+            basicCredential = encoded.finish()
         } else {
             authorization = nil
         }
+        let sent = [refreshToken] + (binding.clientSecret.map { [$0] } ?? [])
+        echoes = EchoMask(secrets: sent, basicCredential: basicCredential)
     }
 }
 
 extension SecureWriter {
     /// `application/x-www-form-urlencoded`: unreserved characters as they are, everything else
-    /// percent-encoded (space too, as `%20`, which every server decodes).
-    mutating func appendFormEncoded(_ bytes: UnsafeRawBufferPointer) {
-        let hex = Array("0123456789ABCDEF".utf8)
+    /// percent-encoded (space too, as `%20`, which every server decodes), with upper-case hex
+    /// unless `lowercaseHex` (for matching echoes, not for sending).
+    mutating func appendFormEncoded(_ bytes: UnsafeRawBufferPointer, lowercaseHex: Bool = false) {
+        let hex = Array((lowercaseHex ? "0123456789abcdef" : "0123456789ABCDEF").utf8)
         reserve(bytes.count)
         for byte in bytes {
             switch byte {

@@ -1,8 +1,11 @@
 /// What a token endpoint answered, read from JSON in guarded memory.
 enum TokenResponse {
     struct Tokens {
-        let accessToken: Secret
+        /// `nil` when the answer's `access_token` is not a token (`refused` says so).
+        let accessToken: Secret?
         let refreshToken: Secret?
+        /// The token members present but refused: not visible ASCII.
+        let refused: [String]
         let tokenType: String?
         let scope: String?
         let expiresIn: Int64?
@@ -19,11 +22,14 @@ enum TokenResponse {
     /// number counts as unknown, so no arithmetic on it can overflow.
     static let longestLifetime: Int64 = 10 * 365 * 86_400
 
-    /// Reads an answer. Text that ends up in messages, logs and the vault (`error`,
-    /// `error_description`, `token_type`, `scope`) is cleaned first: every occurrence of the
-    /// `sent` secrets (raw or form-encoded) is masked in guarded memory, control characters are
-    /// dropped, and it is cut to 200 characters on one line.
-    init(_ response: HTTPResponse, sent: [Secret]) {
+    /// Reads an answer. Text that ends up in messages, logs and the vault is never taken as it
+    /// came: `error` and `error_description` are cleaned ([ServerText]): echoes of what was sent
+    /// masked, control characters dropped, cut to 200 characters on one line. `scope` and
+    /// `token_type` are stored whole or not at all: only when they follow RFC 6749's syntax and
+    /// hold no echo of what was sent. Tokens must be visible ASCII (RFC 6749 §A.12, §A.17):
+    /// a token with a line break, NUL, escape or space in it would be printed by
+    /// `tokenvault token` and put in headers by callers.
+    init(_ response: HTTPResponse, echoes: EchoMask) {
         let buffer = response.body.withUnsafeBytes { SecureBuffer(copying: $0) }
         let document = try? JSONDocument(parsing: buffer, length: buffer.count)
         var fields: [String: JSONValue] = [:]
@@ -32,7 +38,11 @@ enum TokenResponse {
         }
         func text(_ name: String) -> String? {
             guard let document, case .string(let range)? = fields[name] else { return nil }
-            return ServerText.clean(range, in: document.buffer, masking: sent)
+            return ServerText.clean(document.buffer.bytes(in: range), masking: echoes)
+        }
+        func exact(_ name: String, syntax: (UnsafeRawBufferPointer) -> Bool) -> String? {
+            guard let document, case .string(let range)? = fields[name] else { return nil }
+            return ServerText.exact(document.buffer.bytes(in: range), masking: echoes, syntax: syntax)
         }
         guard (200..<300).contains(response.status) else {
             self = .failure(status: response.status, error: text("error"), description: text("error_description"))
@@ -46,9 +56,18 @@ enum TokenResponse {
             self = .malformed("the token endpoint answered \(response.status) without an access_token")
             return
         }
+        var refused: [String] = []
+        func token(_ name: String, _ range: Range<Int>) -> Secret? {
+            guard Self.isVisibleASCII(document.buffer.bytes(in: range)) else {
+                refused.append(name)
+                return nil
+            }
+            return document.secret(range)
+        }
+        let accessToken = token("access_token", accessRange)
         var refreshToken: Secret?
         if case .string(let range)? = fields["refresh_token"], !range.isEmpty {
-            refreshToken = document.secret(range)
+            refreshToken = token("refresh_token", range)
         }
         // A usable access token means the server has rotated: keep what it sent whatever else
         // is odd about the answer. An unreadable `expires_in` (null, "", "3600s", absurd) is an
@@ -59,56 +78,33 @@ enum TokenResponse {
             return seconds
         }
         self = .tokens(Tokens(
-            accessToken: document.secret(accessRange), refreshToken: refreshToken, tokenType: text("token_type"),
-            scope: text("scope"), expiresIn: lifetime("expires_in"),
-            refreshTokenExpiresIn: lifetime("refresh_token_expires_in")
+            accessToken: accessToken, refreshToken: refreshToken, refused: refused,
+            tokenType: exact("token_type", syntax: Self.isVisibleASCII), scope: exact("scope", syntax: Self.isScope),
+            expiresIn: lifetime("expires_in"), refreshTokenExpiresIn: lifetime("refresh_token_expires_in")
         ))
     }
-}
 
-/// Text from a server, made safe to print, log and store.
-enum ServerText {
-    static let limit = 200
-
-    static func clean(_ range: Range<Int>, in buffer: SecureBuffer, masking secrets: [Secret]) -> String {
-        let bytes = UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[range])
-        for secret in secrets where secret.count >= 4 {
-            mask(secret, in: bytes)
-            var encoded = SecureWriter(capacity: secret.count * 3 + 1)
-            secret.withUnsafeBytes { encoded.appendFormEncoded($0) }
-            mask(encoded.finish(), in: bytes)
-        }
-        return clean(String(decoding: bytes, as: UTF8.self))
+    /// One or more bytes of visible ASCII (0x21-0x7E): RFC 6749's tokens and `token_type`.
+    static func isVisibleASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
-    /// One line, no control characters (C0, DEL, C1), at most `limit` characters.
-    static func clean(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if out.unicodeScalars.count >= limit { out += "…"; break }
-            switch scalar.value {
-            case 0x0A, 0x0D, 0x09: out += " "
-            case 0x00..<0x20, 0x7F..<0xA0: continue
-            default: out.unicodeScalars.append(scalar)
+    /// RFC 6749 §3.3: `scope-token *( SP scope-token )`, each token one or more NQCHAR
+    /// (visible ASCII but `"` and `\`).
+    static func isScope(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var previousWasSpace = true
+        for byte in bytes {
+            switch byte {
+            case 0x20:
+                guard !previousWasSpace else { return false }
+                previousWasSpace = true
+            case 0x21, 0x23...0x5B, 0x5D...0x7E:
+                previousWasSpace = false
+            default:
+                return false
             }
         }
-        return out
-    }
-
-    /// Overwrites every occurrence of `secret` in `bytes` with `*`.
-    private static func mask(_ secret: Secret, in bytes: UnsafeMutableRawBufferPointer) {
-        secret.withUnsafeBytes { needle in
-            guard needle.count <= bytes.count else { return }
-            var index = 0
-            while index + needle.count <= bytes.count {
-                if UnsafeRawBufferPointer(rebasing: bytes[index..<(index + needle.count)]).elementsEqual(needle) {
-                    for offset in index..<(index + needle.count) { bytes[offset] = UInt8(ascii: "*") }
-                    index += needle.count
-                } else {
-                    index += 1
-                }
-            }
-        }
+        return !previousWasSpace
     }
 }
 

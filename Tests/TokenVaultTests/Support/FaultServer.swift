@@ -56,9 +56,19 @@ final class FaultServer: @unchecked Sendable {
     private let state: State
 
     /// Serves `behaviors` in order, one per request; the last one repeats forever.
-    init(_ behaviors: [Behavior]) throws {
-        guard !behaviors.isEmpty else { throw Error.noBehaviors }
+    convenience init(_ behaviors: [Behavior]) throws {
+        try self.init { _ in behaviors }
+    }
+
+    /// Serves the behaviors made for the server's own port (metadata documents that name the
+    /// server's origin), in order, one per request; the last one repeats forever.
+    init(_ behaviors: (_ port: Int) -> [Behavior]) throws {
         let listener = try Self.openListener()
+        let behaviors = behaviors(listener.port)
+        guard !behaviors.isEmpty else {
+            close(listener.fd)
+            throw Error.noBehaviors
+        }
         port = listener.port
         state = State(listener: listener.fd, behaviors: behaviors)
         state.start()
