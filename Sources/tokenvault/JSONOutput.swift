@@ -7,6 +7,8 @@ struct JSONOutput {
     enum Value {
         case string(String?)
         case integer(Int64?)
+        /// The vault's generation, an unsigned 64-bit number.
+        case unsigned(UInt64)
         case bool(Bool)
     }
 
@@ -21,6 +23,7 @@ struct JSONOutput {
         switch value {
         case .string(let string): text += string.map(Self.quoted) ?? "null"
         case .integer(let number): text += number.map(String.init) ?? "null"
+        case .unsigned(let number): text += String(number)
         case .bool(let flag): text += flag ? "true" : "false"
         }
     }
