@@ -27,7 +27,7 @@ enum Describe {
 
     static func ago(_ time: UnixTime?, now: UnixTime) -> String {
         guard let time else { return "never" }
-        return "\(duration(now - time)) ago"
+        return "\(duration(now.clampedSubtracting(time))) ago"
     }
 }
 

@@ -12,7 +12,8 @@ enum ExitStatus: Int32, CaseIterable {
     case keyUnavailable = 10
     /// The vault was sealed with a key that is not among the keys given.
     case wrongKey = 11
-    /// The vault is corrupted, truncated or was tampered with.
+    /// The vault is corrupted, truncated, too large or was tampered with, or can be written no more
+    /// (at its last generation, or too large).
     case vaultDamaged = 12
     /// The vault has a format version or flags this build does not read.
     case unsupportedVersion = 13
@@ -70,8 +71,10 @@ enum ExitStatus: Int32, CaseIterable {
             switch cause {
             case .sealedWithOtherKey: self = .wrongKey
             case .unsupportedVersion, .unknownFlags, .unsupportedPayloadVersion: self = .unsupportedVersion
-            case .truncated, .badLength, .notAVault, .tampered, .badPadding, .badPayload: self = .vaultDamaged
+            case .truncated, .badLength, .tooLarge, .notAVault, .tampered, .badPadding, .badPayload, .lastGeneration:
+                self = .vaultDamaged
             }
+        case .unwritable: self = .vaultDamaged
         case .insecure: self = .insecurePermissions
         case .alreadyExists: self = .alreadyExists
         case .io: self = .ioFailure

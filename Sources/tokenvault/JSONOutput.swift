@@ -7,6 +7,7 @@ struct JSONOutput {
     enum Value {
         case string(String?)
         case integer(Int64?)
+        /// An unsigned 64-bit number (the vault's generation); null when absent.
         case unsigned(UInt64?)
         case bool(Bool)
     }

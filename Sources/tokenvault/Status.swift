@@ -115,9 +115,9 @@ struct Status: ParsableCommand {
         for (name, profile) in profiles {
             var refresh = "none"
             if let token = profile.refreshToken {
-                refresh = "age \(Describe.duration(now - profile.refreshTokenIssuedAt))"
+                refresh = "age \(Describe.duration(now.clampedSubtracting(profile.refreshTokenIssuedAt)))"
                 if let expiry = profile.refreshTokenExpiresAt {
-                    refresh += expiry > now ? ", expires in \(Describe.duration(expiry - now))" : ", expired"
+                    refresh += expiry > now ? ", expires in \(Describe.duration(expiry.clampedSubtracting(now)))" : ", expired"
                 }
                 refresh += " fp:\(token.fingerprint)"
             }
@@ -158,7 +158,7 @@ struct Status: ParsableCommand {
         out.beginObject()
         out.field("schema", .integer(1))
         out.field("vault", .string(location.path.string))
-        out.field("generation", .integer(Int64(snapshot.generation)))
+        out.field("generation", .unsigned(snapshot.generation))
         out.field("sealed_with_key_id", .string(snapshot.sealedWith.description))
         out.field("sealed_with_current_key", .bool(snapshot.sealedWithCurrentKey))
         out.field("highest_generation_written", .unsigned(history.highestWritten))
@@ -180,9 +180,9 @@ struct Status: ParsableCommand {
             out.field("present", .bool(profile.refreshToken != nil))
             out.field("fingerprint", .string(profile.refreshToken?.fingerprint))
             out.field("issued_at", .integer(profile.refreshTokenIssuedAt))
-            out.field("age_seconds", .integer(now - profile.refreshTokenIssuedAt))
+            out.field("age_seconds", .integer(now.clampedSubtracting(profile.refreshTokenIssuedAt)))
             out.field("expires_at", .integer(profile.refreshTokenExpiresAt))
-            out.field("expires_in", .integer(profile.refreshTokenExpiresAt.map { $0 - now }))
+            out.field("expires_in", .integer(profile.refreshTokenExpiresAt.map { $0.clampedSubtracting(now) }))
             out.field("expiry_known", .bool(profile.refreshTokenExpiresAt != nil))
             let suspicion = ProfileHealth.spentSuspicion(of: profile, vaultRestored: history.isRestored)
             out.field("possibly_spent", .bool(suspicion != nil))

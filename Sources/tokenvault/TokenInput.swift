@@ -31,7 +31,7 @@ enum TokenInput {
         tokens.refreshToken = try nonEmpty(Terminal.readSecretLine(prompt: "refresh_token: "))
         let expiresIn = try Terminal.readLine(prompt: "expires_in (seconds, empty if unknown): ")
         if !expiresIn.isEmpty {
-            guard let seconds = Int64(expiresIn), abs(seconds) <= 10 * 365 * 86_400 else {
+            guard let seconds = Int64(expiresIn), seconds.magnitude <= 10 * 365 * 86_400 else {
                 throw CommandFailure(message: "expires_in must be a whole number of seconds (within ten years)", hint: "leave it empty when unknown", status: .invalidInput)
             }
             tokens.expiresAt = WallClock.now + seconds

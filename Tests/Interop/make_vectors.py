@@ -64,7 +64,8 @@ def pad(payload):
 
 
 def fingerprint(token):
-    return hashlib.blake2b(token.encode("utf-8"), digest_size=4).hexdigest()
+    data = token if isinstance(token, bytes) else token.encode("utf-8")
+    return hashlib.blake2b(data, digest_size=4).hexdigest()
 
 
 def fixed(label, size):
@@ -118,6 +119,50 @@ def write_payload(profiles, version=1):
     `\\` and control characters escaped (json.dumps with ensure_ascii=False does exactly that)."""
     document = {"version": version, "profiles": {name: profiles[name] for name in sorted(profiles)}}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_string(value):
+    r"""A JSON string as tokenvault writes one (SECURITY.md, "How tokenvault writes"): the bytes as
+    they are, except `"` and `\` (a backslash before them), `\n`, `\r`, `\t`, and every other
+    byte below 0x20 as `\u00xx` with lower-case hex. `value` is text or, for a token, bytes."""
+    data = value if isinstance(value, bytes) else value.encode("utf-8")
+    out = bytearray(b'"')
+    for byte in data:
+        if byte in b'"\\':
+            out += b"\\" + bytes([byte])
+        elif byte in b"\n\r\t":
+            out += {0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t"}[byte]
+        elif byte < 0x20:
+            out += b"\\u00%02x" % byte
+        else:
+            out.append(byte)
+    return bytes(out + b'"')
+
+
+def json_scalar(value):
+    if value is None:
+        return b"null"
+    if value is True or value is False:
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return str(value).encode("ascii")
+    return json_string(value)
+
+
+def canonical_payload(profiles, raw=None):
+    """The payload exactly as tokenvault writes it: profiles sorted by the bytes of their UTF-8
+    names, members in order, no whitespace. `raw` replaces the JSON text of some members:
+    {(profile, member): b"text"}, for vectors of what other writers may write."""
+    raw = raw or {}
+    out = bytearray(b'{"version":1,"profiles":{')
+    for index, name in enumerate(sorted(profiles, key=lambda name: name.encode("utf-8"))):
+        if index:
+            out += b","
+        out += json_string(name) + b":{"
+        out += b",".join(json_string(member) + b":" + raw.get((name, member), json_scalar(profiles[name][member]))
+                         for member in MEMBERS)
+        out += b"}"
+    return bytes(out + b"}}")
 
 
 READONLY = profile("readonly")
@@ -178,12 +223,17 @@ def expected_profile(members):
     return expected
 
 
-def ok(key, keyfile_keys, generation, profiles):
-    return {
+def ok(key, keyfile_keys, generation, profiles, canonical=False):
+    """`canonical`: the payload is exactly what tokenvault writes for these profiles, so a
+    writer that re-encodes what it read must give the same bytes."""
+    expect = {
         "outcome": "ok", "generation": generation, "key_id": key_id(key).hex(),
         "sealed_with_first_key": key == keyfile_keys[0],
         "profiles": {name: expected_profile(profiles[name]) for name in sorted(profiles)},
     }
+    if canonical:
+        expect["canonical_payload"] = True
+    return expect
 
 
 # --- The vectors ---------------------------------------------------------------------------------
@@ -214,7 +264,7 @@ def build():
     assert hashlib.sha256(example).hexdigest() == "b0d30686af21eaf1063104174e6861fed1fa953172e4b141d37b76add05ae0f3"
     add("worked-example", "SECURITY.md's worked example: an empty vault, key 00..1f, generation 1, all-zero nonce",
         "worked-example.vault", example, "worked-example.key",
-        ok(WORKED_EXAMPLE_KEY, [WORKED_EXAMPLE_KEY], 1, {}))
+        ok(WORKED_EXAMPLE_KEY, [WORKED_EXAMPLE_KEY], 1, {}, canonical=True))
 
     two = seal(pad(TWO_PROFILES_PAYLOAD), PRIMARY_KEY, 7, fixed("nonce two-profiles", 24))
     add("two-profiles", "profiles readonly and admin; strings with JSON escapes (\\\", \\\\, \\/, \\n, \\t, \\u00e9, "
@@ -223,19 +273,22 @@ def build():
         ok(PRIMARY_KEY, [PRIMARY_KEY], 7, {"readonly": READONLY, "admin": ADMIN}))
 
     second_profiles = {"readonly": profile("readonly", access_token=f"{MARKER}-vector-access-readonly-old-key")}
+    assert write_payload(second_profiles) == canonical_payload(second_profiles)
     second = seal(pad(write_payload(second_profiles)), SECOND_KEY, 3, fixed("nonce second-key", 24))
     add("second-key", "sealed with the second key of a two-key keyfile (after a rotation, before re-sealing)",
-        "second-key.vault", second, "two-keys.key", ok(SECOND_KEY, [PRIMARY_KEY, SECOND_KEY], 3, second_profiles))
+        "second-key.vault", second, "two-keys.key",
+        ok(SECOND_KEY, [PRIMARY_KEY, SECOND_KEY], 3, second_profiles, canonical=True))
 
     # A payload whose length is a multiple of 256 gets a whole block of padding (768 -> 1024 bytes).
     filler = profile("full", access_token="")
     filler["access_token"] = MARKER + "-" + "x" * (768 - len(write_payload({"full": filler})) - len(MARKER) - 1)
     full_payload = write_payload({"full": filler})
-    assert len(full_payload) == 768
+    assert len(full_payload) == 768 and full_payload == canonical_payload({"full": filler})
     full = seal(pad(full_payload), PRIMARY_KEY, 2, fixed("nonce full-block", 24))
     assert len(full) == 52 + 16 + 1024
     add("full-block-padding", "a payload of exactly 768 bytes, padded with a whole fourth block (1092-byte file)",
-        "full-block-padding.vault", full, "primary.key", ok(PRIMARY_KEY, [PRIMARY_KEY], 2, {"full": filler}))
+        "full-block-padding.vault", full, "primary.key",
+        ok(PRIMARY_KEY, [PRIMARY_KEY], 2, {"full": filler}, canonical=True))
 
     # Broken vaults, in the reading order of SECURITY.md, "Reading a vault, and the errors".
     plaintext = json.dumps({"access_token": f"{MARKER}-vector-plaintext", "token_type": "Bearer",
@@ -311,6 +364,110 @@ def build():
     add("bad-payload-no-profiles", 'payload version 1 without a "profiles" member (check 12)',
         "bad-payload-no-profiles.vault", seal(pad(no_profiles), PRIMARY_KEY, 1, fixed("nonce no-profiles", 24)),
         "primary.key", {"outcome": "bad-payload"})
+
+    # The rules of SECURITY.md, "Payload", one vector each (or a table of them).
+    def sealed(label, payload, generation=1):
+        return seal(pad(payload), PRIMARY_KEY, generation, fixed("nonce " + label, 24))
+
+    def good(name, description, profiles, payload=None, generation=1, canonical=False):
+        add(name, description, name + ".vault", sealed(name, payload or canonical_payload(profiles), generation),
+            "primary.key", ok(PRIMARY_KEY, [PRIMARY_KEY], generation, profiles, canonical=canonical))
+
+    ordered = {name: profile(name) for name in ("a", "_b", "a-b", "a.b", "a0", "B", "Z", "-z", "9", "a_")}
+    order_payload = canonical_payload(ordered)
+    names_written = [name for name in ordered]
+    assert order_payload.index(b'"-z":') < order_payload.index(b'"9":') < order_payload.index(b'"B":') \
+        < order_payload.index(b'"_b":') < order_payload.index(b'"a":') < order_payload.index(b'"a-b":') \
+        < order_payload.index(b'"a.b":') < order_payload.index(b'"a0":') < order_payload.index(b'"a_":'), names_written
+    good("profile-order", "profiles sorted by the bytes of their names: - 9 B Z _b a a-b a.b a0 a_ (written as "
+         "tokenvault writes them)", ordered, canonical=True)
+
+    controls = profile("controls", last_error="bell\x07 backspace\x08 formfeed\x0c unit\x1f delete\x7f "
+                       "tab\t quote\" backslash\\ \u00e9")
+    lower = canonical_payload({"controls": controls})
+    assert b"\\u0007" in lower and b"\\u0008" in lower and b"\\u000c" in lower and b"\\u001f" in lower
+    assert b"\x7f" in lower and b"\\t" in lower
+    good("escapes-lowercase", "control characters as tokenvault writes them: \\u00xx with lower-case hex, "
+         "except \\n \\r \\t; DEL and non-ASCII as they are", {"controls": controls}, canonical=True)
+    upper = lower.replace(b"\\u000c", b"\\f").replace(b"\\u0008", b"\\b").replace(b"\\u001f", b"\\u001F") \
+        .replace(b"\\u0007", b"\\u0007").replace(b"\\t", b"\\u0009").replace("\u00e9".encode("utf-8"), b"\\u00E9")
+    assert upper != lower and json.loads(upper) == json.loads(lower)
+    good("escapes-uppercase", "the same string as escapes-lowercase written by another writer: \\u00E9 and "
+         "\\u001F in upper-case hex, \\b, \\f, \\u0009: read as the same bytes", {"controls": controls}, payload=upper)
+
+    # Integers: exact from the decimal text, a fraction truncated toward zero, a string only when it
+    # is written like a JSON integer; any other string counts as absent.
+    numbers = profile("numbers", expires_at=1800000000, refresh_token_expires_at=1802592000,
+                      refresh_token_lifetime=0, refreshed_at=1750000000, failures=9007199254740993,
+                      retry_after=253402300799, imported_at=0, refresh_token_issued_at=0)
+    strings = profile("strings", expires_at=None, refresh_token_expires_at=None, refreshed_at=None,
+                      last_error_at=None, retry_after=None, ambiguous_spend_at=None, imported_at=1700000000,
+                      refresh_token_issued_at=1700000000, failures=0)
+    integer_text = {
+        ("numbers", "expires_at"): b'"1800000000"',        # a string holding a JSON integer
+        ("numbers", "refresh_token_expires_at"): b"1802592000.999",  # fraction truncated
+        ("numbers", "refresh_token_lifetime"): b"-0.5",    # truncated toward zero: 0
+        ("numbers", "refreshed_at"): b"1750000000.0",
+        ("numbers", "failures"): b"9007199254740993.5",    # a double would make it ...992
+        ("numbers", "retry_after"): b'"253402300799"',     # the last second of 9999
+        ("numbers", "imported_at"): b"-0",
+        ("numbers", "refresh_token_issued_at"): b'"0"',
+        ("strings", "expires_at"): b'"0x10"',              # strings not written like a JSON integer
+        ("strings", "refresh_token_expires_at"): b'" 5"',  # count as absent
+        ("strings", "refreshed_at"): b'"+5"',
+        ("strings", "last_error_at"): b'".5"',
+        ("strings", "retry_after"): b'"1e3"',
+        ("strings", "ambiguous_spend_at"): b'"007"',
+        ("strings", "failures"): b'"3.0"',
+    }
+    good("integer-forms", "integers: exact from the decimal text (no rounding through a double), a fraction "
+         "truncated toward zero, a string only when written like a JSON integer (\"0x10\", \" 5\", \"+5\", \".5\", "
+         "\"1e3\", \"007\", \"3.0\" count as absent)", {"numbers": numbers, "strings": strings},
+         payload=canonical_payload({"numbers": numbers, "strings": strings}, raw=integer_text))
+
+    opaque = profile("opaque", access_token=MARKER.encode() + b"-opaque-access-\xff\xfe\xc3(",
+                     refresh_token=MARKER.encode() + b"-opaque-refresh-\xed\xa0\x80-\xc0\xaf",
+                     client_secret=MARKER.encode() + b"-opaque-secret-\x80", token_endpoint_auth_method="client_secret_basic")
+    good("opaque-token-bytes", "tokens and the client secret are opaque bytes: not UTF-8 (\\xff, a CESU "
+         "surrogate, an overlong /) and kept as they are", {"opaque": opaque}, canonical=True)
+
+    good("time-bounds", "times at both ends of their range: 0 (1970-01-01) and 253402300799 (9999-12-31 "
+         "23:59:59 UTC)", {"bounds": profile("bounds", expires_at=0, refresh_token_expires_at=253402300799,
+                                            refresh_token_lifetime=253402300799, imported_at=0,
+                                            refresh_token_issued_at=253402300799)}, canonical=True)
+    good("generation-last", "generation 2^64-1, the last one: it opens; no writer may write another",
+         {"readonly": READONLY}, generation=(1 << 64) - 1, canonical=True)
+
+    # Malformed payloads: the profile is shaped like a good one but for one member or its name.
+    def malformed(name, description, profiles, raw=None, payload=None):
+        add(name, description, name + ".vault", sealed(name, payload or canonical_payload(profiles, raw)),
+            "primary.key", {"outcome": "bad-payload"})
+
+    for label, member, text, why in [
+        ("time-before-1970", "expires_at", b"-1", "a time before 1970"),
+        ("time-after-9999", "refresh_token_expires_at", b"253402300800", "a time after 9999"),
+        ("time-int64-min", "last_error_at", b"-9223372036854775808", "a time of -2^63"),
+        ("integer-too-large", "retry_after", b"9223372036854775808", "a number that does not fit 64 signed bits"),
+        ("time-int64-max-string", "ambiguous_spend_at", b'"9223372036854775807"', "a time of 2^63-1, as a string"),
+        ("lifetime-too-long", "refresh_token_lifetime", b"9223372036854775807", "a lifetime beyond the time range"),
+        ("failures-negative", "failures", b"-1", "a negative failure count"),
+        ("exponent", "imported_at", b"1.7e9", "a number with an exponent"),
+        ("leading-zero", "expires_at", b"01800000000", "a number with a leading zero (not JSON)"),
+    ]:
+        malformed("bad-payload-" + label, f"{member} is {why}: {text.decode()}", {"readonly": READONLY},
+                  raw={("readonly", member): text})
+
+    for label, name, why in [
+        ("empty", "", "the empty name"), ("dotdot", "../x", "a path"), ("slash", "a/b", "a slash"),
+        ("dot", ".hidden", "a leading dot"), ("long", "x" * 65, "65 characters"), ("utf8", "caf\u00e9", "non-ASCII"),
+    ]:
+        malformed("bad-payload-name-" + label, f"a profile name outside the rule: {why}",
+                  {"readonly": READONLY, name: profile("x")})
+
+    for member in ("scope", "last_error", "client_id"):
+        text = json_string(b"caf\xe9 \xff")  # Latin-1, not UTF-8
+        malformed("bad-payload-utf8-" + member.replace("_", "-"), f"{member} is not valid UTF-8 (Latin-1 bytes)",
+                  {"readonly": READONLY}, raw={("readonly", member): text})
 
     manifest = {
         "comment": "Written by Tests/Interop/make_vectors.py; do not edit by hand. Keys are public test keys. "

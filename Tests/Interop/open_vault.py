@@ -5,16 +5,20 @@ Written from SECURITY.md ("File format" and "Keys") alone, not from the Swift co
 running it against vaults the Swift code wrote checks the code against the spec.
 
     python open_vault.py --keyfile KEYFILE VAULT
+    python open_vault.py --members --keyfile KEYFILE VAULT
 
 On success prints the opened, unpadded payload JSON to stdout, byte for byte, followed by a
-newline, and exits 0. On failure prints one line to stderr,
+newline, and exits 0. With --members it prints instead what a reader makes of the vault: the
+generation, the key id and every member of every profile as SECURITY.md says to read it
+(defaults applied, integers as integers, tokens and the client secret as 8-hex fingerprints:
+unkeyed BLAKE2b, digest_size=4), in the form of Tests/TokenVaultTests/Vectors/vectors.json. On failure prints one line to stderr,
 
     open_vault: error: <class>: <detail>
 
 and exits 2. The classes follow the reading order of SECURITY.md:
 
-    not-a-vault, truncated, unsupported-version, unknown-flags, bad-length, wrong-key,
-    tampered, bad-padding, bad-payload, unsupported-payload-version
+    not-a-vault, truncated, unsupported-version, unknown-flags, bad-length, too-large,
+    wrong-key, tampered, bad-padding, bad-payload, unsupported-payload-version
 
 plus bad-key (the keyfile is unusable) and io-error (a file cannot be read). A wrong command
 line exits 64.
@@ -26,7 +30,8 @@ test vectors checked into git do not keep mode 0600.
 import argparse
 import base64
 import binascii
-import math
+import json
+import os
 import sys
 
 import nacl.bindings
@@ -43,6 +48,7 @@ GENERATION_RANGE = slice(20, 28)
 NONCE_RANGE = slice(28, 52)
 TAG_SIZE = 16
 BLOCK_SIZE = 256
+MAXIMUM_SIZE = 64 * 1024 * 1024
 PAYLOAD_VERSION = 1
 
 # SECURITY.md, "Keys".
@@ -143,8 +149,8 @@ class JSONSyntax(ValueError):
 
 class JSONReader:
     """RFC 8259 JSON, with the payload's limits: at most 64 levels of nesting, no unpaired
-    surrogate escape, leading zeros in numbers accepted. Strings are byte strings (not checked to
-    be UTF-8)."""
+    surrogate escape. Strings are byte strings (not checked to be UTF-8 here: only text members
+    must be)."""
 
     def __init__(self, data):
         self.data = data
@@ -237,7 +243,12 @@ class JSONReader:
         start = self.position
         if self.data[self.position] == ord("-"):
             self.position += 1
-        self.digits()  # leading zeros are accepted
+        if self.data[self.position:self.position + 1] == b"0":
+            self.position += 1
+            if self.position < len(self.data) and self.data[self.position] in DIGITS:
+                raise self.fail("leading zero in a number")
+        else:
+            self.digits()
         if self.position < len(self.data) and self.data[self.position] == ord("."):
             self.position += 1
             self.digits()
@@ -293,30 +304,108 @@ class JSONReader:
 
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+LAST_TIME = 253402300799  # 9999-12-31 23:59:59 UTC
+
+
+def integer_text(text, fraction_allowed):
+    """SECURITY.md, "Integers": the integer part, exactly, any fraction truncated toward zero; an
+    exponent, or a value outside 64 signed bits, is no integer (None). A string must be written
+    like a JSON integer: -?(0|[1-9][0-9]*)."""
+    whole, dot, fraction = text.partition(".")
+    digits = whole[1:] if whole.startswith("-") else whole
+    if not digits or not all(c in "0123456789" for c in digits) or (len(digits) > 1 and digits[0] == "0"):
+        return None
+    if dot and (not fraction_allowed or not fraction or not all(c in "0123456789" for c in fraction)):
+        return None
+    value = int(whole)
+    return value if INT64_MIN <= value <= INT64_MAX else None
 
 
 def number_value(number):
-    """An integer from a JSON number: written as an integer that fits in 64 signed bits, as it
-    is; otherwise a finite value under 9e18 in magnitude, truncated toward zero; else None."""
-    text = number.text
-    if all(c in "0123456789" for c in text.lstrip("-")) and text.count("-") <= 1:
-        magnitude = text.lstrip("-").lstrip("0") or "0"
-        if len(magnitude) <= 19:
-            value = int(magnitude) * (-1 if text.startswith("-") else 1)
-            if INT64_MIN <= value <= INT64_MAX:
-                return value
-    real = float(text)
-    if not math.isfinite(real) or abs(real) >= 9e18:
-        return None
-    return int(real)
+    """The integer a JSON number stands for, or None."""
+    return integer_text(number.text, fraction_allowed=True)
 
 
 def member_name(name):
     return name.decode("utf-8", errors="replace")
 
 
-def check_payload(payload, path):
-    """Checks 10 to 12 of "Reading a vault": JSON, the payload version, then the profiles."""
+SECRETS = (b"access_token", b"refresh_token", b"client_secret")
+TEXTS = (b"token_type", b"scope", b"token_endpoint", b"client_id", b"token_endpoint_auth_method", b"resource",
+         b"issuer", b"last_error")
+TIMES = (b"expires_at", b"refresh_token_expires_at", b"refresh_token_issued_at", b"imported_at", b"refreshed_at",
+         b"last_error_at", b"retry_after", b"ambiguous_spend_at")
+RANGES = {**{time: (0, LAST_TIME) for time in TIMES}, b"refresh_token_lifetime": (0, LAST_TIME),
+          b"failures": (0, INT64_MAX)}
+FLAGS = (b"reauth_required", b"client_rejected")
+AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
+
+
+def valid_profile_name(name):
+    """1 to 64 bytes of A-Z a-z 0-9 - _ ., not starting with '.'."""
+    allowed = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+    return 1 <= len(name) <= 64 and all(byte in allowed for byte in name) and not name.startswith(b".")
+
+
+def fingerprint(token):
+    return nacl.hash.blake2b(token, digest_size=4, encoder=nacl.encoding.HexEncoder).decode("ascii")
+
+
+def read_profile(name, profile, malformed):
+    """One profile as SECURITY.md says to read it: {member: value}, secrets as fingerprints."""
+    label = name.decode("ascii")
+    if not isinstance(profile, JSONObject):
+        raise malformed(f"profile {label!r} is not an object")
+    members = dict(profile.members)  # the last of a repeated member counts
+    read = {}
+    for member in SECRETS:
+        value = members.get(member)
+        token = value if isinstance(value, bytes) and value else None
+        read[member.decode() + "_fingerprint"] = fingerprint(token) if token is not None else None
+    for member in TEXTS:
+        value = members.get(member)
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise malformed(f"profile {label!r}: {member.decode()} is not UTF-8") from None
+        read[member.decode()] = value if isinstance(value, str) else None
+    for member, (low, high) in RANGES.items():
+        value = members.get(member)
+        if isinstance(value, JSONNumber):
+            number = number_value(value)
+        elif isinstance(value, bytes):
+            number = integer_text(value.decode("ascii", errors="replace"), fraction_allowed=False)
+            if number is None:
+                read[member.decode()] = None  # a string not written like an integer counts as absent
+                continue
+        else:
+            read[member.decode()] = None
+            continue
+        if number is None or not low <= number <= high:
+            raise malformed(f"profile {label!r}: {member.decode()} is not an integer from {low} to {high}")
+        read[member.decode()] = number
+    for member in FLAGS:
+        read[member.decode()] = members.get(member) is True
+    for required in ("token_endpoint", "client_id"):
+        if read[required] is None:
+            raise malformed(f"profile {label!r} has no {required} string")
+    read["token_type"] = read["token_type"] if read["token_type"] is not None else "Bearer"
+    if read["imported_at"] is None:
+        read["imported_at"] = 0
+    if read["refresh_token_issued_at"] is None:
+        read["refresh_token_issued_at"] = read["imported_at"]
+    if read["failures"] is None:
+        read["failures"] = 0
+    if read["token_endpoint_auth_method"] not in AUTH_METHODS:
+        has_secret = read["client_secret_fingerprint"] is not None
+        read["token_endpoint_auth_method"] = "client_secret_basic" if has_secret else "none"
+    return read
+
+
+def read_payload(payload, path):
+    """Checks 11 to 13 of "Reading a vault": JSON, the payload version, then the profiles; returns
+    the profiles as read."""
     def malformed(reason):
         return VaultFailure("bad-payload", f"{path} opened but its payload is malformed: {reason}")
 
@@ -326,7 +415,7 @@ def check_payload(payload, path):
         raise malformed(f"not JSON ({error})") from None
     if not isinstance(document, JSONObject):
         raise malformed("not a JSON object")
-    # 11. The version decides how the rest reads: it is checked before anything else.
+    # 12. The version decides how the rest reads: it is checked before anything else.
     version = None
     has_version = False
     profiles = None
@@ -344,22 +433,32 @@ def check_payload(payload, path):
         raise VaultFailure(
             "unsupported-payload-version", f"{path} holds payload version {version}; this reader reads {PAYLOAD_VERSION}"
         )
-    # 12. The profiles, each one (a duplicate profile name is checked every time it occurs).
+    # 13. The profiles, each one (a repeated profile name is checked every time it occurs).
     if not isinstance(profiles, JSONObject):
         raise malformed('"profiles" is missing or not an object')
-    for name, profile in profiles.members:
-        if not isinstance(profile, JSONObject):
-            raise malformed(f"profile {member_name(name)!r} is not an object")
-        members = {member_name(key): value for key, value in profile.members}
-        for required in ("token_endpoint", "client_id"):
-            if not isinstance(members.get(required), bytes):
-                raise malformed(f"profile {member_name(name)!r} has no {required} string")
+    read = {}
+    for index, (name, profile) in enumerate(profiles.members):
+        if not valid_profile_name(name):
+            raise malformed(f"profile name number {index + 1} is not 1-64 of A-Z a-z 0-9 - _ . not starting with '.'")
+        read[name.decode("ascii")] = read_profile(name, profile, malformed)
+    return read
 
 
-def open_vault(data, keys, path):
-    """The reading order of SECURITY.md, "Reading a vault, and the errors"; the padded box
-    opened, unpadded and checked. Returns the payload bytes."""
-    size = len(data)
+def read_vault_file(path):
+    """The file's bytes, but only once its size from fstat passes checks 1 to 6 of "Reading a
+    vault" and the size limit: a sparse or huge file is refused before it is read."""
+    try:
+        with open(path, "rb") as handle:
+            prefix = handle.read(12)
+            check_frame(prefix, os.fstat(handle.fileno()).st_size, path)
+            handle.seek(0)
+            return handle.read(MAXIMUM_SIZE + 1)
+    except OSError as error:
+        raise VaultFailure("io-error", f"cannot read {path}: {error.strerror}") from None
+
+
+def check_frame(data, size, path):
+    """Checks 1 to 6 and the size limit, from the first 12 bytes and the file's size."""
     # 1. magic
     if size < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
         raise VaultFailure("not-a-vault", f"{path} is not a tokenvault vault")
@@ -380,30 +479,38 @@ def open_vault(data, keys, path):
     # 6. whole padding blocks
     if (size - HEADER_SIZE - TAG_SIZE) % BLOCK_SIZE != 0:
         raise VaultFailure("bad-length", f"{path} is {size} bytes, not 52 + 16 + a multiple of 256")
+    # 7. at most 64 MiB
+    if size > MAXIMUM_SIZE:
+        raise VaultFailure("too-large", f"{path} is {size} bytes, more than a vault may be ({MAXIMUM_SIZE})")
+
+
+def open_vault(data, keys, path):
+    """The reading order of SECURITY.md, "Reading a vault, and the errors"; the padded box
+    opened, unpadded and read. Returns the payload bytes and the profiles as read."""
+    check_frame(data, len(data), path)
     header = data[:HEADER_SIZE]
     box = data[HEADER_SIZE:]
     vault_key_id = header[KEY_ID_RANGE]
-    # 7. key id
+    # 8. key id
     matching = [key for key in keys if key_id(key) == vault_key_id]
     if not matching:
         given = ", ".join(key_id(key).hex() for key in keys)
         raise VaultFailure(
             "wrong-key", f"{path} was sealed with key id {vault_key_id.hex()}; the keys given have id {given}"
         )
-    # 8. sealing key from all 52 header bytes, then the box (tag first) with the header's nonce
+    # 9. sealing key from all 52 header bytes, then the box (tag first) with the header's nonce
     subkey = sealing_key(matching[0], header)
     try:
         padded = nacl.bindings.crypto_secretbox_open(box, header[NONCE_RANGE], subkey)
     except nacl.exceptions.CryptoError:
         raise VaultFailure("tampered", f"{path} does not verify with the right key: corrupted or tampered with") from None
-    # 9. ISO/IEC 7816-4 padding to a multiple of 256
+    # 10. ISO/IEC 7816-4 padding to a multiple of 256
     try:
         payload = nacl.bindings.sodium_unpad(padded, BLOCK_SIZE)
     except nacl.exceptions.CryptoError:
         raise VaultFailure("bad-padding", f"{path} opened but its padding is malformed") from None
-    # 10, 11, 12. JSON, payload version, profiles
-    check_payload(payload, path)
-    return payload
+    # 11, 12, 13. JSON, payload version, profiles
+    return payload, read_payload(payload, path)
 
 
 class Arguments(argparse.ArgumentParser):
@@ -416,19 +523,22 @@ class Arguments(argparse.ArgumentParser):
 def main(argv=None):
     parser = Arguments(prog="open_vault.py", description="Open a TokenVault vault (format version 1) and print its payload JSON.")
     parser.add_argument("--keyfile", required=True, help="a keyfile: one key a line, every key is tried by its id")
+    parser.add_argument("--members", action="store_true", help="print the profiles as read, not the payload")
     parser.add_argument("vault", help="the vault file")
     arguments = parser.parse_args(argv)
     try:
         keys = read_keyfile(arguments.keyfile)
-        try:
-            with open(arguments.vault, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            raise VaultFailure("io-error", f"cannot read {arguments.vault}: {error.strerror}") from None
-        payload = open_vault(data, keys, arguments.vault)
+        data = read_vault_file(arguments.vault)
+        payload, profiles = open_vault(data, keys, arguments.vault)
     except VaultFailure as failure:
         print(f"open_vault: error: {failure.failure_class}: {failure.detail}", file=sys.stderr)
         return 2
+    if arguments.members:
+        header = data[:HEADER_SIZE]
+        payload = json.dumps({
+            "generation": int.from_bytes(header[GENERATION_RANGE], "big"), "key_id": header[KEY_ID_RANGE].hex(),
+            "profiles": profiles,
+        }, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     sys.stdout.buffer.write(payload + b"\n")
     sys.stdout.buffer.flush()
     return 0

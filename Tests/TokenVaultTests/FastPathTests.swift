@@ -32,12 +32,12 @@ struct FastPathTests {
     func memberOrder() throws {
         let json = #"{"version":1,"profiles":{"p":{"unknown":[1,{"x":2}],"client_id":"old","expires_at":5,"#
             + #""token_endpoint":"https://auth.example.com/t","access_token":"tvsecret-a","client_id":"new","#
-            + #""failures":"7","refresh_token":"tvsecret-r","imported_at":-3}}}"#
+            + #""failures":"7","refresh_token":"tvsecret-r","imported_at":3}}}"#
         let payload = SecureWriter.padded(json, toMultipleOf: VaultPayload.blockSize)
         let profile = try #require(try VaultPayload.decode(payload)["p"])
         #expect(profile.binding.clientID == "new")
         #expect(profile.binding.tokenEndpoint == "https://auth.example.com/t")
-        #expect(profile.expiresAt == 5 && profile.importedAt == -3 && profile.refreshTokenIssuedAt == -3)
+        #expect(profile.expiresAt == 5 && profile.importedAt == 3 && profile.refreshTokenIssuedAt == 3)
         #expect(profile.refreshState.consecutiveFailures == 7)
         #expect(profile.accessToken.map { $0.unsafeStringValue() } == "tvsecret-a")
         #expect(profile.refreshToken.map { $0.unsafeStringValue() } == "tvsecret-r")

@@ -56,12 +56,15 @@ struct VectorExpectation: Decodable, Sendable {
     let flags: UInt8?
     let available: [String]?
     let payloadVersion: Int64?
+    /// The payload is exactly what tokenvault writes for these profiles.
+    let canonicalPayload: Bool?
 
     enum CodingKeys: String, CodingKey {
         case outcome, generation, profiles, size, version, flags, available
         case keyID = "key_id"
         case sealedWithFirstKey = "sealed_with_first_key"
         case payloadVersion = "payload_version"
+        case canonicalPayload = "canonical_payload"
     }
 
     /// The failure classes SECURITY.md names, with the exit code of `tokenvault` for each.
@@ -258,6 +261,27 @@ struct VectorTests {
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.hasPrefix("tokenvault: error: \(copy.vault) "), "\(vector.name): \(result.stderr)")
         }
+    }
+
+    @Test("tokenvault writes the profiles of each canonical vector back to the very payload bytes it holds",
+          arguments: try VaultVectors.load().filter { $0.expect.canonicalPayload == true })
+    func rewritesCanonicalVector(_ vector: VaultVector) throws {
+        let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: vector.bundledVault)))
+        let copy = try VaultVectors.PrivateCopy(vector)
+        defer { withExtendedLifetime(copy) {} }
+        let keys = try KeyRing.load(keyfile: FilePath(copy.keyfile))
+        func unpadded(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+            Array(bytes.prefix(SecretBox.unpaddedLength(of: bytes, blockSize: VaultPayload.blockSize) ?? 0))
+        }
+        // Before decoding, which unescapes strings in place.
+        let read = try file.withUnsafeBytes { bytes in
+            let opened = try VaultCodec.open(bytes, keys: keys)
+            return withExtendedLifetime(opened) { unpadded(UnsafeRawBufferPointer(opened.plaintext.bytes)) }
+        }
+        let (_, profiles) = try openVault(file, keys: keys)
+        let written = VaultPayload.encode(profiles).withUnsafeBytes(unpadded)
+        #expect(!read.isEmpty)
+        #expect(written == read, "\(vector.name): \(String(decoding: written, as: UTF8.self))")
     }
 
     @Test("the vectors include SECURITY.md's worked example and cover every failure class it names")

@@ -50,34 +50,51 @@ struct JSONDocument {
         return bytes.elementsEqual(literal)
     }
 
-    /// An integer from a JSON number, or from a string holding one (`"3600"`, as some servers
-    /// send `expires_in`). Fractions are truncated toward zero.
-    func integer(_ value: JSONValue) -> Int64? {
-        let range: Range<Int>
-        switch value {
-        case .number(let r): range = r
-        case .string(let r): range = r
-        default: return nil
-        }
-        if let whole = Self.plainInteger(buffer.bytes(in: range)) { return whole }
-        let text = string(range)
-        if let whole = Int64(text) { return whole }
-        guard let real = Double(text), real.isFinite, abs(real) < 9e18 else { return nil }
-        return Int64(real)
+    /// The text at `range` if it is valid UTF-8, else `nil` (`string` would repair it with
+    /// U+FFFD, so the bytes would not survive the next write).
+    func validString(_ range: Range<Int>) -> String? {
+        let bytes = buffer.bytes(in: range)
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.utf8.elementsEqual(bytes) ? text : nil
     }
 
-    /// `-?[0-9]+` that fits an `Int64`, read without making a `String` (every time in a vault
-    /// is one); `nil` for anything else, which `integer` then reads the general way.
-    private static func plainInteger(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        let negative = bytes.first == UInt8(ascii: "-")
-        let digits = negative ? UnsafeRawBufferPointer(rebasing: bytes.dropFirst()) : bytes
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }
-        var value: Int64 = 0
-        for byte in digits {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+    /// An integer from a JSON number, or from a JSON string written exactly like a JSON integer
+    /// (`"3600"`, as some servers send `expires_in`; not `"+5"`, `" 5"`, `"0x10"`, `".5"`, `"1e3"`,
+    /// `"007"`). SECURITY.md, "Integers": the value is taken exactly from the decimal text, a
+    /// fraction truncated toward zero, never rounded through a `Double`; a number with an exponent,
+    /// any other string, or a value outside `Int64` is `nil`.
+    func integer(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .number(let range): Self.decimalInteger(buffer.bytes(in: range), fractionAllowed: true)
+        case .string(let range): Self.decimalInteger(buffer.bytes(in: range), fractionAllowed: false)
+        default: nil
         }
-        return negative ? -value : value
+    }
+
+    /// `-?(0|[1-9][0-9]*)`, then, if allowed, `.[0-9]+`, which is dropped. Read without making a
+    /// `String`: every time in a vault goes through here.
+    private static func decimalInteger(_ bytes: UnsafeRawBufferPointer, fractionAllowed: Bool) -> Int64? {
+        let negative = bytes.first == UInt8(ascii: "-")
+        let digitsStart = negative ? 1 : 0
+        var index = digitsStart
+        // Accumulated as a negative number, so that Int64.min fits.
+        var value: Int64 = 0
+        while index < bytes.count, case let digit = bytes[index] &- UInt8(ascii: "0"), digit < 10 {
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = shifted.subtractingReportingOverflow(Int64(digit))
+            if overflowA || overflowB { return nil }
+            value = next
+            index += 1
+        }
+        let digitCount = index - digitsStart
+        guard digitCount > 0, digitCount == 1 || bytes[digitsStart] != UInt8(ascii: "0") else { return nil }
+        if index < bytes.count {
+            guard fractionAllowed, bytes[index] == UInt8(ascii: "."), index + 1 < bytes.count else { return nil }
+            for byte in bytes[(index + 1)...] where !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { return nil }
+        }
+        if negative { return value }
+        let (positive, overflow) = Int64(0).subtractingReportingOverflow(value)
+        return overflow ? nil : positive
     }
 }
 
@@ -194,6 +211,8 @@ private struct JSONReader {
         let digitsStart = position
         while position < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(base[position]) { position += 1 }
         guard position > digitsStart else { throw failure("invalid number") }
+        // RFC 8259: no leading zeros (`007`, `-01`).
+        guard position - digitsStart == 1 || base[digitsStart] != UInt8(ascii: "0") else { throw failure("leading zero in a number") }
         if position < end, base[position] == UInt8(ascii: ".") {
             position += 1
             let fraction = position

@@ -47,6 +47,11 @@ extension SecureWriter {
         append(public: String(value))
     }
 
+    /// `value` moved into `bounds` first: what a reader refuses is never written.
+    mutating func appendJSON(_ value: Int64?, clampedTo bounds: ClosedRange<Int64>) {
+        appendJSON(value.map { $0.clamped(to: bounds) })
+    }
+
     mutating func appendJSON(_ value: Bool) {
         append(value ? "true" : "false")
     }

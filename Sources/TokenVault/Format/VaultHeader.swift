@@ -24,18 +24,20 @@ struct VaultHeader: Equatable {
     }
 
     init(parsing file: UnsafeRawBufferPointer) throws(VaultFormatError) {
-        guard file.count >= Self.magic.count, file.prefix(Self.magic.count).elementsEqual(Self.magic) else {
-            throw .notAVault
-        }
-        guard file.count >= 12 else { throw .truncated(size: file.count) }
-        guard file[10] == Self.version else { throw .unsupportedVersion(file[10]) }
-        guard file[11] == 0 else { throw .unknownFlags(file[11]) }
-        guard file.count >= Self.byteCount + SecretBox.tagByteCount + VaultPayload.blockSize else {
-            throw .truncated(size: file.count)
-        }
+        try Self.check(start: file, size: file.count)
         keyID = KeyID(bytes: Array(file[12..<20]))
         generation = file[20..<28].reduce(0) { $0 << 8 | UInt64($1) }
         nonce = Array(file[28..<52])
+    }
+
+    /// Checks 1 to 5 of SECURITY.md's reading order: `start` holds the file's first bytes (at
+    /// least 12 of them if it has that many), `size` is its length.
+    static func check(start: UnsafeRawBufferPointer, size: Int) throws(VaultFormatError) {
+        guard start.count >= magic.count, start.prefix(magic.count).elementsEqual(magic) else { throw .notAVault }
+        guard size >= 12, start.count >= 12 else { throw .truncated(size: size) }
+        guard start[10] == version else { throw .unsupportedVersion(start[10]) }
+        guard start[11] == 0 else { throw .unknownFlags(start[11]) }
+        guard size >= byteCount + SecretBox.tagByteCount + VaultPayload.blockSize else { throw .truncated(size: size) }
     }
 
     var encoded: [UInt8] {

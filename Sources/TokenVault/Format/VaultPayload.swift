@@ -1,9 +1,15 @@
 /// The JSON inside the box (SECURITY.md, "Payload"):
-/// `{"version":1,"profiles":{"NAME":{…},…}}`, profiles in name order, padded with
-/// `sodium_pad` to a multiple of `VaultPayload.blockSize` bytes.
+/// `{"version":1,"profiles":{"NAME":{…},…}}`, profiles in the byte order of their names, padded
+/// with `sodium_pad` to a multiple of `VaultPayload.blockSize` bytes.
 enum VaultPayload {
     static let version: Int64 = 1
     static let blockSize = 256
+    /// What a time member may hold: 1970-01-01 to 9999-12-31 23:59:59 UTC, in Unix seconds. So
+    /// does `refresh_token_lifetime`, in seconds. A reader refuses a payload with a value outside;
+    /// the writer clamps into it, so that what it writes it can read.
+    static let times: ClosedRange<Int64> = 0...253_402_300_799
+    /// What `failures` may hold.
+    static let counts: ClosedRange<Int64> = 0...Int64.max
 
     /// Serialises and pads `profiles` into guarded memory.
     static func encode(_ profiles: [String: TokenProfile]) -> Secret {
@@ -14,7 +20,7 @@ enum VaultPayload {
         out.append("{\"version\":")
         out.appendJSON(version)
         out.append(",\"profiles\":{")
-        for (index, name) in profiles.keys.sorted().enumerated() {
+        for (index, name) in profiles.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.appendJSONString(public: name)
             out.append(UInt8(ascii: ":"))
@@ -44,12 +50,12 @@ enum VaultPayload {
         out.appendJSONKey("refresh_token"); out.appendJSON(profile.refreshToken)
         out.appendJSONKey("token_type"); out.appendJSON(public: profile.tokenType)
         out.appendJSONKey("scope"); out.appendJSON(public: profile.scope)
-        out.appendJSONKey("expires_at"); out.appendJSON(profile.expiresAt)
-        out.appendJSONKey("refresh_token_expires_at"); out.appendJSON(profile.refreshTokenExpiresAt)
-        out.appendJSONKey("refresh_token_lifetime"); out.appendJSON(profile.refreshTokenLifetime)
-        out.appendJSONKey("refresh_token_issued_at"); out.appendJSON(profile.refreshTokenIssuedAt)
-        out.appendJSONKey("imported_at"); out.appendJSON(profile.importedAt)
-        out.appendJSONKey("refreshed_at"); out.appendJSON(profile.refreshedAt)
+        out.appendJSONKey("expires_at"); out.appendJSON(profile.expiresAt, clampedTo: times)
+        out.appendJSONKey("refresh_token_expires_at"); out.appendJSON(profile.refreshTokenExpiresAt, clampedTo: times)
+        out.appendJSONKey("refresh_token_lifetime"); out.appendJSON(profile.refreshTokenLifetime, clampedTo: times)
+        out.appendJSONKey("refresh_token_issued_at"); out.appendJSON(profile.refreshTokenIssuedAt, clampedTo: times)
+        out.appendJSONKey("imported_at"); out.appendJSON(profile.importedAt, clampedTo: times)
+        out.appendJSONKey("refreshed_at"); out.appendJSON(profile.refreshedAt, clampedTo: times)
         let binding = profile.binding
         out.appendJSONKey("token_endpoint"); out.appendJSON(public: binding.tokenEndpoint)
         out.appendJSONKey("client_id"); out.appendJSON(public: binding.clientID)
@@ -61,11 +67,11 @@ enum VaultPayload {
         out.appendJSONKey("reauth_required"); out.appendJSON(state.reauthenticationRequired)
         out.appendJSONKey("client_rejected"); out.appendJSON(state.clientRejected)
         out.appendJSONKey("last_error"); out.appendJSON(public: state.lastError)
-        out.appendJSONKey("last_error_at"); out.appendJSON(state.lastErrorAt)
-        out.appendJSONKey("failures"); out.appendJSON(state.consecutiveFailures)
-        out.appendJSONKey("retry_after"); out.appendJSON(state.retryAfter)
-        out.appendJSONKey("ambiguous_spend_at"); out.appendJSON(state.ambiguousSpendAt)
-        out.appendJSONKey("rolled_back_at"); out.appendJSON(state.rolledBackAt)
+        out.appendJSONKey("last_error_at"); out.appendJSON(state.lastErrorAt, clampedTo: times)
+        out.appendJSONKey("failures"); out.appendJSON(state.consecutiveFailures, clampedTo: counts)
+        out.appendJSONKey("retry_after"); out.appendJSON(state.retryAfter, clampedTo: times)
+        out.appendJSONKey("ambiguous_spend_at"); out.appendJSON(state.ambiguousSpendAt, clampedTo: times)
+        out.appendJSONKey("rolled_back_at"); out.appendJSON(state.rolledBackAt, clampedTo: times)
         out.appendJSONKey("spent_refresh_tokens")
         out.append(UInt8(ascii: "["))
         for (index, digest) in profile.spentRefreshTokens.enumerated() {
@@ -105,7 +111,12 @@ enum VaultPayload {
         guard case .object(let entries)? = profilesValue else { throw .badPayload("\"profiles\" is missing or not an object") }
         var profiles: [String: TokenProfile] = [:]
         profiles.reserveCapacity(entries.count)
-        for (name, body) in entries {
+        for (index, (name, body)) in entries.enumerated() {
+            // Names become file names (refresh locks) and words in commands: the rule is checked on
+            // the bytes, and the message names no byte of a name that breaks it.
+            guard ProfileName.isValid(document.buffer.bytes(in: name)) else {
+                throw .badPayload("profile name number \(index + 1) is not 1-64 of A-Z a-z 0-9 - _ ., not starting with '.'")
+            }
             let profileName = document.string(name)
             profiles[profileName] = try decodeProfile(body, named: profileName, in: document)
         }
@@ -116,36 +127,36 @@ enum VaultPayload {
         _ value: JSONValue, named name: String, in document: JSONDocument
     ) throws(VaultFormatError) -> TokenProfile {
         guard case .object(let members) = value else { throw .badPayload("profile \(name) is not an object") }
-        let fields = ProfileFields(members, in: document)
-        guard let tokenEndpoint = fields.text(.tokenEndpoint), let clientID = fields.text(.clientID) else {
+        let fields = ProfileFields(members, of: name, in: document)
+        guard let tokenEndpoint = try fields.text(.tokenEndpoint), let clientID = try fields.text(.clientID) else {
             throw .badPayload("profile \(name) has no token_endpoint or client_id")
         }
-        let importedAt = fields.integer(.importedAt) ?? 0
-        let authMethod = fields.text(.authMethod).flatMap(ClientAuthMethod.init(rawValue:))
+        let importedAt = try fields.integer(.importedAt, in: times) ?? 0
+        let authMethod = try fields.text(.authMethod).flatMap(ClientAuthMethod.init(rawValue:))
         var profile = TokenProfile(
             accessToken: fields.secret(.accessToken),
             refreshToken: fields.secret(.refreshToken),
-            tokenType: fields.text(.tokenType) ?? "Bearer",
-            scope: fields.text(.scope),
-            expiresAt: fields.integer(.expiresAt),
+            tokenType: try fields.text(.tokenType) ?? "Bearer",
+            scope: try fields.text(.scope),
+            expiresAt: try fields.integer(.expiresAt, in: times),
             importedAt: importedAt,
             binding: RefreshBinding(
                 tokenEndpoint: tokenEndpoint, clientID: clientID, clientSecret: fields.secret(.clientSecret),
-                authMethod: authMethod, resource: fields.text(.resource), issuer: fields.text(.issuer)
+                authMethod: authMethod, resource: try fields.text(.resource), issuer: try fields.text(.issuer)
             )
         )
-        profile.refreshTokenExpiresAt = fields.integer(.refreshTokenExpiresAt)
-        profile.refreshTokenLifetime = fields.integer(.refreshTokenLifetime)
-        profile.refreshTokenIssuedAt = fields.integer(.refreshTokenIssuedAt) ?? importedAt
-        profile.refreshedAt = fields.integer(.refreshedAt)
+        profile.refreshTokenExpiresAt = try fields.integer(.refreshTokenExpiresAt, in: times)
+        profile.refreshTokenLifetime = try fields.integer(.refreshTokenLifetime, in: times)
+        profile.refreshTokenIssuedAt = try fields.integer(.refreshTokenIssuedAt, in: times) ?? importedAt
+        profile.refreshedAt = try fields.integer(.refreshedAt, in: times)
         profile.refreshState.reauthenticationRequired = fields.bool(.reauthenticationRequired)
         profile.refreshState.clientRejected = fields.bool(.clientRejected)
-        profile.refreshState.lastError = fields.text(.lastError)
-        profile.refreshState.lastErrorAt = fields.integer(.lastErrorAt)
-        profile.refreshState.consecutiveFailures = fields.integer(.failures) ?? 0
-        profile.refreshState.retryAfter = fields.integer(.retryAfter)
-        profile.refreshState.ambiguousSpendAt = fields.integer(.ambiguousSpendAt)
-        profile.refreshState.rolledBackAt = fields.integer(.rolledBackAt)
+        profile.refreshState.lastError = try fields.text(.lastError)
+        profile.refreshState.lastErrorAt = try fields.integer(.lastErrorAt, in: times)
+        profile.refreshState.consecutiveFailures = try fields.integer(.failures, in: counts) ?? 0
+        profile.refreshState.retryAfter = try fields.integer(.retryAfter, in: times)
+        profile.refreshState.ambiguousSpendAt = try fields.integer(.ambiguousSpendAt, in: times)
+        profile.refreshState.rolledBackAt = try fields.integer(.rolledBackAt, in: times)
         profile.spentRefreshTokens = Array(fields.digests(.spentRefreshTokens).prefix(TokenProfile.spentHistoryLimit))
         profile.importedRefreshToken = fields.digest(.importedRefreshToken)
         return profile
@@ -198,12 +209,15 @@ private struct ProfileFields {
 
     let document: JSONDocument
     let members: [(key: Range<Int>, value: JSONValue)]
+    /// The profile's name, for messages.
+    let profile: String
     /// Where each field is in `members`, by `Field.rawValue`; -1 when it is absent.
     private var positions: [Int32]
 
-    init(_ members: [(key: Range<Int>, value: JSONValue)], in document: JSONDocument) {
+    init(_ members: [(key: Range<Int>, value: JSONValue)], of profile: String, in document: JSONDocument) {
         self.document = document
         self.members = members
+        self.profile = profile
         positions = Array(repeating: -1, count: Field.allCases.count)
         var expected = 0
         for index in members.indices {
@@ -224,9 +238,12 @@ private struct ProfileFields {
         return position < 0 ? nil : members[Int(position)].value
     }
 
-    func text(_ field: Field) -> String? {
+    /// A text member: `nil` when absent or not a string. Text must be valid UTF-8, so that it is
+    /// written back byte for byte; tokens and the client secret are opaque bytes (`secret`).
+    func text(_ field: Field) throws(VaultFormatError) -> String? {
         guard case .string(let range)? = value(field) else { return nil }
-        return document.string(range)
+        guard let text = document.validString(range) else { throw .badPayload("profile \(profile): \(field.name) is not UTF-8") }
+        return text
     }
 
     func secret(_ field: Field) -> Secret? {
@@ -234,9 +251,21 @@ private struct ProfileFields {
         return document.secret(range)
     }
 
-    func integer(_ field: Field) -> Int64? {
+    /// An integer member (SECURITY.md, "Integers"): `nil` when absent, of another type, or a
+    /// string not written like a 64-bit JSON integer. A number that is no such integer, or any
+    /// integer outside `bounds`, makes the payload malformed.
+    func integer(_ field: Field, in bounds: ClosedRange<Int64>) throws(VaultFormatError) -> Int64? {
         guard let value = value(field) else { return nil }
-        return document.integer(value)
+        guard let integer = document.integer(value) else {
+            if case .number = value { throw outOf(bounds, field) }
+            return nil
+        }
+        guard bounds.contains(integer) else { throw outOf(bounds, field) }
+        return integer
+    }
+
+    private func outOf(_ bounds: ClosedRange<Int64>, _ field: Field) -> VaultFormatError {
+        .badPayload("profile \(profile): \(field.name) is not an integer from \(bounds.lowerBound) to \(bounds.upperBound)")
     }
 
     /// A digest written as 32 lowercase hex digits; anything else counts as absent.

@@ -66,11 +66,11 @@ public struct ImportedTokens: Sendable {
             }
         }
         if let expiresIn {
-            tokens.expiresAt = now + expiresIn
+            tokens.expiresAt = now.clampedAdding(expiresIn)
         } else if let expiresAtValue {
             tokens.expiresAt = try Self.time(expiresAtValue, in: document, field: "expires_at")
         }
-        tokens.refreshTokenExpiresAt = refreshExpiresIn.map { now + $0 }
+        tokens.refreshTokenExpiresAt = refreshExpiresIn.map { now.clampedAdding($0) }
         if let createdAtValue {
             tokens.issuedAt = try Self.time(createdAtValue, in: document, field: "created_at")
         }
@@ -81,10 +81,11 @@ public struct ImportedTokens: Sendable {
     }
 
     /// Seconds from now, within ten years either way (an already expired token has a negative
-    /// `expires_in`); `null` is absent.
+    /// `expires_in`); `null` is absent. A JSON number, or a string of plain decimal digits
+    /// (`JSONDocument.integer`).
     private static func lifetime(_ value: JSONValue, in document: JSONDocument, field: String) throws(VaultError) -> Int64? {
         if case .null = value { return nil }
-        guard let seconds = document.integer(value), abs(seconds) <= 10 * 365 * 86_400 else {
+        guard let seconds = document.integer(value), seconds.magnitude <= 10 * 365 * 86_400 else {
             throw .invalidInput("\(field) is not a number of seconds within ten years")
         }
         return seconds
@@ -97,8 +98,8 @@ public struct ImportedTokens: Sendable {
             if Self.plausible(time) { return time }
         }
         if case .string(let range) = value {
+            if let seconds = document.integer(value), Self.plausible(seconds) { return seconds }
             let text = document.string(range)
-            if let seconds = Int64(text), Self.plausible(seconds) { return seconds }
             if let parsed = ISO8601.parse(text), Self.plausible(parsed) { return parsed }
         }
         throw .invalidInput("\(field) is neither Unix seconds nor an ISO 8601 time")
@@ -106,8 +107,8 @@ public struct ImportedTokens: Sendable {
 }
 
 extension ImportedTokens {
-    /// Years 1970 to 9999.
-    static func plausible(_ time: UnixTime) -> Bool { (0...253_402_300_799).contains(time) }
+    /// Years 1970 to 9999, the range of every time in a vault.
+    static func plausible(_ time: UnixTime) -> Bool { VaultPayload.times.contains(time) }
 }
 
 /// Just enough ISO 8601 for token files: `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`; a time without

@@ -65,8 +65,8 @@ public enum ProfileHealth {
         if RefreshPolicy.isExpired(profile, now: now), state.consecutiveFailures > 0 || profile.refreshToken == nil {
             problems.append(.expiredUnrefreshed)
         }
-        if let expiry = profile.refreshTokenExpiresAt, profile.refreshToken != nil, expiry - now <= window {
-            problems.append(.refreshTokenExpiring(remaining: expiry - now))
+        if let expiry = profile.refreshTokenExpiresAt, profile.refreshToken != nil, expiry.clampedSubtracting(now) <= window {
+            problems.append(.refreshTokenExpiring(remaining: expiry.clampedSubtracting(now)))
         }
         if let suspicion = spentSuspicion(of: profile, vaultRestored: vaultRestored) {
             problems.append(.refreshTokenPossiblySpent(suspicion))

@@ -134,7 +134,7 @@ struct RefreshEngine: Sendable {
         }
         let now = WallClock.now
         // We hold the profile's refresh lock, so its failure count cannot have changed meanwhile.
-        let failures = profile.refreshState.consecutiveFailures + 1
+        let failures = profile.refreshState.consecutiveFailures.clampedAdding(1)
         let error: RefreshError
         var retryAt: UnixTime?
         var flag: WritableKeyPath<RefreshState, Bool>?
@@ -197,7 +197,7 @@ struct RefreshEngine: Sendable {
     static func recordFailure(_ state: inout RefreshState, _ detail: String, now: UnixTime, retryAfter: UnixTime?) {
         state.lastError = detail
         state.lastErrorAt = now
-        state.consecutiveFailures += 1
+        state.consecutiveFailures = state.consecutiveFailures.clampedAdding(1)
         state.retryAfter = retryAfter
     }
 
@@ -269,7 +269,7 @@ struct RefreshEngine: Sendable {
                 current.refreshToken = rotated
                 current.refreshTokenIssuedAt = sentAt
                 current.refreshTokenExpiresAt = tokens.refreshTokenExpiresIn.map { sentAt + $0 }
-                    ?? current.refreshTokenLifetime.map { sentAt + $0 }
+                    ?? current.refreshTokenLifetime.map { sentAt.clampedAdding($0) }
             } else if let expiresIn = tokens.refreshTokenExpiresIn, tokens.refused.isEmpty {
                 current.refreshTokenExpiresAt = sentAt + expiresIn
             }

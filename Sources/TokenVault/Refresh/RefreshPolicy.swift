@@ -7,9 +7,10 @@
 public enum RefreshPolicy {
     public static let maximumMargin: Int64 = 300
 
-    /// The margin for a token that was obtained at `issuedAt` and expires at `expiresAt`.
+    /// The margin for a token that was obtained at `issuedAt` and expires at `expiresAt`; any two
+    /// times give a margin from 0 to `maximumMargin`.
     public static func margin(issuedAt: UnixTime, expiresAt: UnixTime) -> Int64 {
-        let lifetime = max(0, expiresAt - issuedAt)
+        let lifetime = max(0, expiresAt.clampedSubtracting(issuedAt))
         return min(maximumMargin, lifetime / 5)
     }
 
@@ -33,8 +34,9 @@ public enum RefreshPolicy {
     public static func accessState(of profile: TokenProfile, now: UnixTime) -> AccessState {
         guard profile.accessToken != nil else { return .missing }
         guard let expiresAt = profile.expiresAt else { return .unknownExpiry }
-        let remaining = expiresAt - now
-        if remaining <= 0 { return .expired(since: -remaining) }
+        // Clamped: an app may set any time, and a difference of two never traps.
+        let remaining = expiresAt.clampedSubtracting(now)
+        if remaining <= 0 { return .expired(since: Int64(0).clampedSubtracting(remaining)) }
         let issuedAt = profile.refreshedAt ?? profile.importedAt
         return remaining <= margin(issuedAt: issuedAt, expiresAt: expiresAt)
             ? .refreshDue(remaining: remaining) : .valid(remaining: remaining)

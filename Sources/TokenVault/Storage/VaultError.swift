@@ -18,6 +18,8 @@ public enum VaultError: Error, Sendable {
     case vaultMissing(path: String)
     case profileMissing(profile: String, path: String)
     case unreadable(path: String, VaultFormatError)
+    /// The vault cannot be written again (its last generation) or would be too large to read.
+    case unwritable(path: String, VaultFormatError)
     case insecure(path: String, FileProblem)
     case alreadyExists(path: String)
     case io(path: String, operation: String, Errno)
@@ -39,6 +41,13 @@ extension VaultError: CustomStringConvertible {
             return "OAuth token unavailable: no profile '\(profile)' in \(path)"
         case .unreadable(let path, let cause):
             return Self.describe(cause, path: path)
+        case .unwritable(let path, let cause):
+            switch cause {
+            case .lastGeneration: return "\(path) is at its last generation (\(UInt64.max)) and cannot be written again"
+            case .tooLarge(let size, let limit):
+                return "\(path) cannot be written: it would be \(size) bytes, more than a vault may be (\(limit))"
+            default: return Self.describe(cause, path: path)
+            }
         case .insecure(let path, let problem):
             switch problem {
             case .symlink: return "\(path) is a symbolic link; refusing to follow it"
@@ -74,6 +83,8 @@ extension VaultError: CustomStringConvertible {
         switch cause {
         case .truncated(let size): return "\(path) is truncated (\(size) bytes)"
         case .badLength(let size): return "\(path) is damaged: its length (\(size) bytes) was cut or extended"
+        case .tooLarge(let size, let limit): return "\(path) is too large for a vault: \(size) bytes, at most \(limit)"
+        case .lastGeneration: return "\(path) is at its last generation (\(UInt64.max))"
         case .notAVault: return "\(path) is not a tokenvault vault"
         case .unsupportedVersion(let version):
             return "\(path) has vault format version \(version); this tokenvault reads version \(VaultHeader.version)"
@@ -111,6 +122,9 @@ extension VaultError: CustomStringConvertible {
             default:
                 return "restore the vault from a backup, or start over with 'tokenvault init' and re-import every profile"
             }
+        case .unwritable(_, let cause):
+            if case .tooLarge = cause { return "remove profiles no longer needed with 'tokenvault remove PROFILE', or keep some in a vault of their own (--vault)" }
+            return "start a new vault with 'tokenvault init --vault NEW' and re-import every profile into it"
         case .insecure(let path, let problem):
             switch problem {
             case .accessibleByOthers: return "chmod 600 \(path)"

@@ -59,7 +59,33 @@ public struct VaultStore: Sendable {
             location.path, followSymlinks: false, missing: .vaultMissing(path: pathString)
         )
         defer { try? descriptor.close() }
-        return try open(readCiphertext(descriptor, expectedSize: Int(status.size)), identity: FileIdentity(status))
+        let size = Int(status.size)
+        try checkFrame(descriptor, size: size)
+        return try open(readCiphertext(descriptor, expectedSize: size), identity: FileIdentity(status))
+    }
+
+    /// Checks 1 to 7 of SECURITY.md's reading order from the first 12 bytes and the size `fstat`
+    /// gave, so that a huge or sparse file is refused before a buffer of its size exists. `pread`:
+    /// the file offset stays at 0 for the read that follows.
+    private func checkFrame(_ descriptor: FileDescriptor, size: Int) throws(VaultError) {
+        var start = (UInt64(0), UInt32(0))
+        let result = withUnsafeMutableBytes(of: &start) { buffer in
+            Result { () throws(VaultError) in
+                let count: Int
+                do {
+                    count = try descriptor.read(fromAbsoluteOffset: 0, into: buffer)
+                } catch {
+                    throw .io(path: pathString, operation: "read", error as? Errno ?? .ioError)
+                }
+                do throws(VaultFormatError) {
+                    try VaultHeader.check(start: UnsafeRawBufferPointer(rebasing: buffer[0..<count]), size: size)
+                    try VaultCodec.checkLength(size)
+                } catch {
+                    throw .unreadable(path: pathString, error)
+                }
+            }
+        }
+        try result.get()
     }
 
     /// The identity of the file at the vault's path now, without reading it (`stat`, not
@@ -134,7 +160,7 @@ public struct VaultStore: Sendable {
             var profiles = current.profiles
             markRollback(&profiles, generation: current.generation)
             let result = try change(&profiles, current)
-            try write(profiles, generation: current.generation &+ 1)
+            try write(profiles, generation: try nextGeneration(after: current))
             return result
         }
     }
@@ -152,7 +178,7 @@ public struct VaultStore: Sendable {
                 var profiles = current.profiles
                 either.markRollback(&profiles, generation: current.generation)
                 let payload = VaultPayload.encode(profiles)
-                let generation = current.generation &+ 1
+                let generation = try nextGeneration(after: current)
                 let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: generation)
                 let check = try Self.openBytes(file, keys: KeyRing(keys: [newKeys.sealingKey]))
                 let reopened = try VaultPayload.decode(check.plaintext)
@@ -193,9 +219,23 @@ public struct VaultStore: Sendable {
             && lhs.refreshState == rhs.refreshState
     }
 
-    /// Seals and atomically replaces the vault. Callers hold the writer lock.
+    /// The generation after `snapshot`'s; at 2^64-1 the vault is written no more (SECURITY.md,
+    /// "Header"), rather than wrap to 0.
+    private func nextGeneration(after snapshot: VaultSnapshot) throws(VaultError) -> UInt64 {
+        guard snapshot.generation < .max else { throw .unwritable(path: pathString, .lastGeneration) }
+        return snapshot.generation + 1
+    }
+
+    /// Seals and atomically replaces the vault. Callers hold the writer lock. Refuses profile names
+    /// outside `ProfileName`'s rule and a vault over `VaultCodec.maximumFileSize`: no reader would
+    /// open either.
     func write(_ profiles: [String: TokenProfile], generation: UInt64) throws(VaultError) {
+        if let name = profiles.keys.first(where: { !ProfileName.isValid($0) }) { throw .invalidProfileName(name) }
         let payload = VaultPayload.encode(profiles)
+        let size = VaultHeader.byteCount + SecretBox.tagByteCount + payload.count
+        guard size <= VaultCodec.maximumFileSize else {
+            throw .unwritable(path: pathString, .tooLarge(size: size, limit: VaultCodec.maximumFileSize))
+        }
         let file = VaultCodec.seal(paddedPayload: payload, key: keys.sealingKey, generation: generation)
         try replaceAtomically(with: file)
         recordGeneration(generation)
