@@ -334,11 +334,20 @@ SECRETS = (b"access_token", b"refresh_token", b"client_secret")
 TEXTS = (b"token_type", b"scope", b"token_endpoint", b"client_id", b"token_endpoint_auth_method", b"resource",
          b"issuer", b"last_error")
 TIMES = (b"expires_at", b"refresh_token_expires_at", b"refresh_token_issued_at", b"imported_at", b"refreshed_at",
-         b"last_error_at", b"retry_after", b"ambiguous_spend_at")
+         b"last_error_at", b"retry_after", b"ambiguous_spend_at", b"rolled_back_at")
 RANGES = {**{time: (0, LAST_TIME) for time in TIMES}, b"refresh_token_lifetime": (0, LAST_TIME),
           b"failures": (0, INT64_MAX)}
 FLAGS = (b"reauth_required", b"client_rejected")
 AUTH_METHODS = ("none", "client_secret_basic", "client_secret_post")
+DIGEST_DIGITS = 32  # a refresh-token digest: 16 bytes of unkeyed BLAKE2b as lower-case hex
+SPENT_HISTORY_LIMIT = 16
+
+
+def token_digest(value):
+    """A digest member or element: a string of exactly 32 of 0-9 a-f (after unescaping), else None."""
+    if isinstance(value, bytes) and len(value) == DIGEST_DIGITS and all(byte in b"0123456789abcdef" for byte in value):
+        return value.decode("ascii")
+    return None
 
 
 def valid_profile_name(name):
@@ -387,6 +396,12 @@ def read_profile(name, profile, malformed):
         read[member.decode()] = number
     for member in FLAGS:
         read[member.decode()] = members.get(member) is True
+    # Digests: elements that are not digests are ignored, and of those that are the first 16 kept;
+    # anything but an array is empty, anything but a digest string an absent imported_refresh_token.
+    spent = members.get(b"spent_refresh_tokens")
+    digests = [token_digest(element) for element in spent] if isinstance(spent, list) else []
+    read["spent_refresh_tokens"] = [digest for digest in digests if digest is not None][:SPENT_HISTORY_LIMIT]
+    read["imported_refresh_token"] = token_digest(members.get(b"imported_refresh_token"))
     for required in ("token_endpoint", "client_id"):
         if read[required] is None:
             raise malformed(f"profile {label!r} has no {required} string")

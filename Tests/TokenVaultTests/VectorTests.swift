@@ -8,13 +8,14 @@ import Testing
 // Tests/Interop/make_vectors.py from SECURITY.md alone; regenerate them with that script, never by
 // hand. InteropTests.swift runs the same vectors through the independent PyNaCl reader.
 
-/// One member of an expected profile, or an expected JSON value: null, a boolean, an integer or a
-/// string.
+/// One member of an expected profile, or an expected JSON value: null, a boolean, an integer, a
+/// string or an array of these.
 enum ExpectedValue: Decodable, Equatable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
     case integer(Int64)
     case string(String)
+    case array([ExpectedValue])
 
     init(_ value: String?) { self = value.map(ExpectedValue.string) ?? .null }
     init(_ value: Int64?) { self = value.map(ExpectedValue.integer) ?? .null }
@@ -27,8 +28,10 @@ enum ExpectedValue: Decodable, Equatable, Sendable, CustomStringConvertible {
             self = .bool(flag)
         } else if let number = try? container.decode(Int64.self) {
             self = .integer(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
         } else {
-            self = .string(try container.decode(String.self))
+            self = .array(try container.decode([ExpectedValue].self))
         }
     }
 
@@ -38,6 +41,7 @@ enum ExpectedValue: Decodable, Equatable, Sendable, CustomStringConvertible {
         case .bool(let flag): "\(flag)"
         case .integer(let number): "\(number)"
         case .string(let text): "\"\(text)\""
+        case .array(let elements): "[" + elements.map(\.description).joined(separator: ",") + "]"
         }
     }
 }
@@ -195,6 +199,9 @@ enum VaultVectors {
         case "failures": return .integer(state.consecutiveFailures)
         case "retry_after": return ExpectedValue(state.retryAfter)
         case "ambiguous_spend_at": return ExpectedValue(state.ambiguousSpendAt)
+        case "rolled_back_at": return ExpectedValue(state.rolledBackAt)
+        case "spent_refresh_tokens": return .array(profile.spentRefreshTokens.map { .string($0.description) })
+        case "imported_refresh_token": return ExpectedValue(profile.importedRefreshToken?.description)
         default: return nil
         }
     }
