@@ -15,10 +15,45 @@ enum TokenInput {
         return try ImportedTokens.parse(input, now: WallClock.now)
     }
 
-    static func readPlaintextFile(_ path: FilePath) throws -> ImportedTokens {
-        let (input, mode) = try SecretReader.readLegacyFile(path)
+    /// Opens `--from FILE`. The file stays open until the import is done, so that
+    /// `--remove-plaintext` overwrites and removes the file that was read and nothing else.
+    static func openPlaintextFile(_ path: FilePath, forRemoval: Bool) throws -> PlaintextFile {
+        do {
+            return try PlaintextFile(opening: path, forRemoval: forRemoval)
+        } catch {
+            throw fromFileFailure(error, path: path)
+        }
+    }
+
+    /// `--from` is token input: a path that is not a usable file is an input error (19) with a
+    /// hint about --from, not a vault error.
+    private static func fromFileFailure(_ error: VaultError, path: FilePath) -> any Error {
+        switch error {
+        case .insecure(_, .symlink):
+            return CommandFailure(
+                message: "--from \(path) is a symbolic link; --from reads only a regular file, never through a link",
+                hint: "give the file's own path: --from \"$(readlink -f \(path))\"", status: .invalidInput
+            )
+        case .insecure(_, .notRegularFile):
+            return CommandFailure(
+                message: "--from \(path) is not a regular file (a FIFO, a device or a folder)",
+                hint: "pipe the token JSON to stdin without --from, or save it to a file first", status: .invalidInput
+            )
+        case .io(_, "open", .noSuchFileOrDirectory):
+            return CommandFailure(
+                message: "--from \(path) does not exist",
+                hint: "check the path; the old app kept its tokens in .mcp_tokens_*.json", status: .invalidInput
+            )
+        default:
+            return error
+        }
+    }
+
+    static func readPlaintextFile(_ file: borrowing PlaintextFile) throws -> ImportedTokens {
+        let input = try file.read()
+        let mode = file.permissions
         if mode.rawValue & 0o077 != 0 {
-            Reporter.warning("\(path) had mode \(String(mode.rawValue & 0o777, radix: 8)): other users could read these tokens; consider them exposed and re-authenticate when you can")
+            Reporter.warning("\(file.path) had mode \(String(mode.rawValue & 0o777, radix: 8)): other users could read these tokens; consider them exposed and re-authenticate when you can")
         }
         return try ImportedTokens.parse(input, now: WallClock.now)
     }
