@@ -25,11 +25,15 @@ let package = Package(
             name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // Headers only: prctl, setrlimit and the signal handlers that must be async-signal-safe
+        // (crash reports, restoring a terminal's echo). Sources/CProcess/shim.h says why.
+        .systemLibrary(name: "CProcess"),
         .target(
             name: "TokenVault",
             dependencies: [
                 "CSodium",
                 "CCurl",
+                "CProcess",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]

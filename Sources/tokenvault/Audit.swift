@@ -15,16 +15,22 @@ struct Audit: ParsableCommand {
             token files (.mcp_tokens_*.json) near the vault, in the current folder and in HOME, and \
             MCP Inspector's oauth.json; stray temp files; and whether the vault or a keyfile is \
             tracked by git or not ignored. Each finding has a severity, the path, what is wrong and \
-            the exact fix. --fix applies the safe fixes (modes, stray temp files); plaintext token \
-            files are deleted only with --remove-plaintext as well. Exits 0 when nothing is left to \
-            fix, 31 otherwise.
+            the exact fix. --fix repairs errors that have a safe fix (file modes, the mode of a folder \
+            that holds only the vault's files); --fix-warnings repairs warnings too (a folder others \
+            can list, stray temp files); plaintext token files are deleted only with \
+            --remove-plaintext. A sticky folder, someone else's folder, HOME or a folder shared \
+            with other files is never chmodded: the fix is to move the vault into a folder of its \
+            own. Exits 0 when nothing is left to fix, 31 otherwise.
             """
     )
 
     @OptionGroup var options: VaultOptions
 
-    @Flag(name: .long, help: "Apply the safe fixes: file and folder modes, stray temp files.")
+    @Flag(name: .long, help: "Repair the errors that have a safe fix: file modes, and the mode of a folder that holds only the vault's files.")
     var fix = false
+
+    @Flag(name: .long, help: "With --fix: repair warnings as well (a folder others can list, stray temp files).")
+    var fixWarnings = false
 
     @Flag(name: .long, help: "With --fix: also overwrite and delete plaintext token files.")
     var removePlaintext = false
@@ -34,6 +40,7 @@ struct Audit: ParsableCommand {
 
     func validate() throws {
         if removePlaintext && !fix { throw ValidationError("--remove-plaintext goes with --fix") }
+        if fixWarnings && !fix { throw ValidationError("--fix-warnings goes with --fix") }
     }
 
     func run() throws {
@@ -50,7 +57,7 @@ struct Audit: ParsableCommand {
             searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) }
         )
         var findings = auditor.run()
-        if fix { findings = auditor.apply(findings, removePlaintext: removePlaintext) }
+        if fix { findings = auditor.apply(findings, removePlaintext: removePlaintext, fixWarnings: fixWarnings) }
         let open = findings.filter { !$0.fixed }
         if json {
             print(Self.json(findings, vault: options.location, clean: open.isEmpty))
@@ -65,6 +72,7 @@ struct Audit: ParsableCommand {
         var out = ""
         for finding in findings {
             out += "\(finding.severity.rawValue): \(finding.path): \(finding.problem)\(finding.fixed ? " [fixed]" : "")\n"
+            if let note = finding.note { out += "  not fixed: \(note)\n" }
             if !finding.fixed { out += "  fix: \(finding.fix)\n" }
         }
         let open = findings.filter { !$0.fixed }.count
@@ -87,6 +95,7 @@ struct Audit: ParsableCommand {
             out.field("problem", .string(finding.problem))
             out.field("fix", .string(finding.fix))
             out.field("fixed", .bool(finding.fixed))
+            if let note = finding.note { out.field("note", .string(note)) }
             out.endObject()
         }
         out.endArray()

@@ -8,7 +8,7 @@ enum ExitStatus: Int32, CaseIterable {
     case internalError = 1
     /// The command line was wrong (swift-argument-parser's validation code).
     case usage = 64
-    /// No key configured, or a keyfile that is missing or malformed.
+    /// No key configured, or a keyfile that is missing, malformed or too large.
     case keyUnavailable = 10
     /// The vault was sealed with a key that is not among the keys given.
     case wrongKey = 11
@@ -24,11 +24,13 @@ enum ExitStatus: Int32, CaseIterable {
     case tokenUnavailable = 15
     /// Refusing to overwrite an existing file.
     case alreadyExists = 16
-    /// Reading or writing a file failed (disk full, read-only file system, …).
+    /// Reading, writing or removing a file failed (disk full, read-only file system, …), or
+    /// `--remove-plaintext` left a plaintext file in place because it changed or has other links.
     case ioFailure = 17
     /// Another process held the writer lock for too long.
     case busy = 18
-    /// The token input (stdin or --from) is not usable.
+    /// The token input (stdin, the prompt or --from) is not usable: malformed, not token-shaped,
+    /// missing, or not a regular file.
     case invalidInput = 19
     /// MCP authentication failed: the refresh token expired or was revoked; re-import the profile.
     case reauthenticationRequired = 20
@@ -79,9 +81,10 @@ enum ExitStatus: Int32, CaseIterable {
         case .alreadyExists: self = .alreadyExists
         case .io: self = .ioFailure
         case .busy: self = .busy
-        case .noKey, .keyfileMissing, .malformedKey, .emptyKeySource: self = .keyUnavailable
+        case .noKey, .keyfileMissing, .keyfileTooLarge, .malformedKey, .emptyKeySource: self = .keyUnavailable
         case .invalidProfileName: self = .usage
         case .invalidInput: self = .invalidInput
+        case .plaintextKept: self = .ioFailure
         }
     }
 }

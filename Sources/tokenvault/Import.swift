@@ -82,6 +82,26 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
+        guard let from else {
+            try importProfile { Terminal.standardInputIsTerminal ? try TokenInput.prompt() : try TokenInput.readStandardInput() }
+            return
+        }
+        let plaintext = try TokenInput.openPlaintextFile(FilePath(from), forRemoval: removePlaintext)
+        try importProfile { try TokenInput.readPlaintextFile(plaintext) }
+        if removePlaintext {
+            do {
+                try plaintext.scrubAndRemove()
+            } catch {
+                Reporter.warning("the profile was imported, but \(from) was not removed")
+                throw error
+            }
+            Reporter.note("overwrote and removed \(from)")
+        }
+    }
+
+    /// Reads the tokens (after discovery, so that nobody types tokens for a server that cannot be
+    /// used) and seals the profile.
+    private func importProfile(reading readInput: () throws -> ImportedTokens) throws {
         let store = try options.store()
         var endpoint = tokenEndpoint ?? ""
         var resource = resource
@@ -125,20 +145,6 @@ struct Import: ParsableCommand {
         if tokens.refreshToken == nil {
             Reporter.warning("profile '\(profile)' has no refresh token: it works until the access token expires, then needs a new import")
         }
-        if let from, removePlaintext {
-            try SecretReader.scrubAndRemove(FilePath(from))
-            Reporter.note("overwrote and removed \(from)")
-        }
         Reporter.note("stop other clients (MCP Inspector, the old app) from refreshing this token chain: its next refresh rotates the refresh token")
-    }
-
-    private func readInput() throws -> ImportedTokens {
-        if let from {
-            return try TokenInput.readPlaintextFile(FilePath(from))
-        }
-        if Terminal.standardInputIsTerminal {
-            return try TokenInput.prompt()
-        }
-        return try TokenInput.readStandardInput()
     }
 }

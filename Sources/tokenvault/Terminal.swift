@@ -4,12 +4,13 @@ import TokenVault
 import Glibc
 #endif
 
-/// Prompts on the controlling terminal, with echo off for secrets.
+/// Prompts on the controlling terminal. Echo is off for the whole session, and comes back
+/// whatever ends it: a return, an error, Ctrl-C, SIGTERM, SIGHUP, SIGQUIT (`TerminalEcho`).
 enum Terminal {
     static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
 
-    /// Reads one line from `/dev/tty` into guarded memory; echo is off while the user types.
-    static func readSecretLine(prompt: String) throws -> Secret {
+    /// Opens `/dev/tty` and runs `body` with echo off on it.
+    static func withoutEcho<Result>(_ body: (Session) throws -> Result) throws -> Result {
         let tty: FileDescriptor
         do {
             tty = try FileDescriptor.open("/dev/tty", .readWrite, options: [.closeOnExec])
@@ -17,22 +18,22 @@ enum Terminal {
             throw CommandFailure(message: "cannot open the terminal to prompt for tokens", hint: "pipe the token JSON to stdin instead", status: .invalidInput)
         }
         defer { try? tty.close() }
-        var saved = termios()
-        let haveSettings = tcgetattr(tty.rawValue, &saved) == 0
-        if haveSettings {
-            var silent = saved
-            silent.c_lflag &= ~tcflag_t(ECHO)
-            silent.c_lflag |= tcflag_t(ECHONL)
-            tcsetattr(tty.rawValue, TCSANOW, &silent)
-        }
-        defer { if haveSettings { tcsetattr(tty.rawValue, TCSANOW, &saved) } }
-        var promptText = prompt
-        promptText.withUTF8 { _ = try? tty.write(UnsafeRawBufferPointer($0)) }
-        return try TokenInput.readLine(from: tty)
+        return try TerminalEcho.off(on: tty) { _ in try body(Session(tty: tty)) }
     }
 
-    static func readLine(prompt: String) throws -> String {
-        let secret = try readSecretLine(prompt: prompt)
-        return secret.unsafeStringValue()
+    struct Session {
+        let tty: FileDescriptor
+
+        /// Writes `prompt` (if any) and reads one line into guarded memory; `nil` at end of input.
+        func readLine(prompt: String = "", limit: Int = 64 * 1024) throws -> Secret? {
+            if !prompt.isEmpty { say(prompt) }
+            return try SecretReader.readLine(from: tty, limit: limit)
+        }
+
+        /// Text for the person at the terminal (prompts, "try again").
+        func say(_ text: String) {
+            var text = text
+            text.withUTF8 { _ = try? tty.writeAll(UnsafeRawBufferPointer($0)) }
+        }
     }
 }

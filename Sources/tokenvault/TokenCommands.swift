@@ -136,7 +136,10 @@ struct Exec: AsyncParsableCommand {
         discussion: """
             Puts the token in the environment variable --env (default MCP_ACCESS_TOKEN) and \
             replaces tokenvault with COMMAND. TOKENVAULT_KEY and TOKENVAULT_KEYFILE are removed \
-            from the command's environment, so the vault key is not passed on.
+            from the command's environment, so the vault key is not passed on. --env takes only \
+            an upper-case name ending in TOKEN ([A-Z][A-Z0-9_]*TOKEN), never TOKENVAULT_* or \
+            LD_*: variables such as PYTHONWARNINGS, NODE_OPTIONS or PS1 make a program print or \
+            run what they hold.
             """
     )
 
@@ -145,7 +148,7 @@ struct Exec: AsyncParsableCommand {
     @Argument(help: "The profile.")
     var profile: String
 
-    @Option(name: .long, help: ArgumentHelp("The variable that receives the token.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The variable that receives the token: upper-case, ending in TOKEN.", valueName: "name"))
     var env = "MCP_ACCESS_TOKEN"
 
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
@@ -154,16 +157,8 @@ struct Exec: AsyncParsableCommand {
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("give the command after --, e.g. tokenvault exec readonly -- ./client") }
         try ProfileArgument.validate(profile)
-        // A plain variable name, and none that the loader, a shell or the command lookup would
-        // act on: LD_PRELOAD=<token> would make ld.so print the token.
-        let plain = env.utf8.first.map { !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false
-            && env.utf8.allSatisfy { byte in
-                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
-            }
-        let reserved = env.hasPrefix("LD_") || ["PATH", "IFS", "ENV", "BASH_ENV", "SHELLOPTS", "PS4", "HOME", "TOKENVAULT_KEY", "TOKENVAULT_KEYFILE"].contains(env)
-        guard plain, !reserved else {
-            throw ValidationError("--env must be a plain variable name ([A-Za-z_][A-Za-z0-9_]*), not one the loader or shell acts on")
+        guard TokenVariableName.isAllowed(env) else {
+            throw ValidationError("--env \(env): the token goes only into \(TokenVariableName.rule); wrap the command (sh -c 'NAME=\"$MCP_ACCESS_TOKEN\" exec CMD') for any other name")
         }
     }
 

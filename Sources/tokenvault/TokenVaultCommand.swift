@@ -1,5 +1,8 @@
 import ArgumentParser
 import TokenVault
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct TokenVaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +20,7 @@ struct TokenVaultCommand: AsyncParsableCommand {
 @main
 enum Entry {
     static func main() async {
+        protectCrashes()
         do {
             // Parsing costs about as much as the rest of `tokenvault token PROFILE` on a valid
             // token; that line runs as the parsed command would, without the parser.
@@ -35,5 +39,20 @@ enum Entry {
         } catch {
             TokenVaultCommand.exit(withError: error)
         }
+    }
+
+    /// Before anything is read: no core dumps, and crash reports without memory contents
+    /// (SECURITY.md, "Memory"). A debug build leaves crashes to Swift's backtracer when
+    /// SWIFT_BACKTRACE is set, for developers with test tokens; a release build never does.
+    static func protectCrashes() {
+        do {
+            try CrashDumps.disable()
+        } catch {
+            Reporter.warning("cannot turn core dumps off (\(error)); run 'ulimit -c 0' before tokenvault")
+        }
+        #if DEBUG
+        if getenv("SWIFT_BACKTRACE") != nil { return }
+        #endif
+        try? CrashDumps.installAddressOnlyCrashReports(label: "tokenvault")
     }
 }

@@ -148,15 +148,70 @@ struct AuditTests {
         #expect(try sandbox.run(["audit"]).status == 0)
     }
 
-    @Test("a 0755 vault folder is a folder-open warning, and --fix sets it to 0700")
+    @Test("a 0755 vault folder is a folder-open warning: --fix leaves warnings alone, --fix --fix-warnings sets it to 0700")
     func folderOpen() throws {
         let sandbox = try Sandbox()
         let folder = vaultFolder(sandbox)
         #expect(chmod(folder, 0o755) == 0)
         let report = try expectFinding(sandbox, "folder-open", "warning", path: folder)
         #expect(report.finding("folder-writable-by-others") == nil)
-        try expectFixed(sandbox, "folder-open")
+        let errorsOnly = try auditJSON(sandbox, ["--fix"])
+        #expect(errorsOnly.result.status == 31)
+        #expect(errorsOnly.finding("folder-open")?["fixed"] as? Bool == false)
+        #expect(sandbox.mode(of: folder) == 0o755)
+        try expectFixed(sandbox, "folder-open", ["--fix-warnings"])
         #expect(sandbox.mode(of: folder) == 0o700)
+    }
+
+    @Test("a sticky 1777 vault folder is reported with its sticky bit and never chmodded; the fix is to move the vault")
+    func stickyFolder() throws {
+        let sandbox = try Sandbox()
+        let folder = vaultFolder(sandbox)
+        #expect(chmod(folder, 0o1777) == 0)
+        let report = try expectFinding(sandbox, "folder-writable-by-others", "error", path: folder)
+        let finding = try #require(report.finding("folder-writable-by-others"))
+        #expect((finding["problem"] as? String)?.contains("mode 1777") == true, "\(finding)")
+        #expect((finding["fix"] as? String)?.contains("chmod") == false, "\(finding)")
+        #expect((finding["fix"] as? String)?.contains("move the vault into a folder of its own") == true)
+        let fixed = try auditJSON(sandbox, ["--fix", "--fix-warnings"])
+        #expect(fixed.result.status == 31)
+        #expect(fixed.finding("folder-writable-by-others")?["fixed"] as? Bool == false)
+        #expect(sandbox.mode(of: folder) == 0o1777)
+    }
+
+    @Test("a vault directly in HOME: audit --fix never chmods HOME, and suggests a folder of the vault's own")
+    func vaultInHome() throws {
+        let sandbox = try Sandbox(initialised: false)
+        let home = sandbox.directory.path
+        let vault = sandbox.directory.file("tokens.vault")
+        let environment: [String: String?] = ["TOKENVAULT_PATH": vault]
+        try sandbox.expectSuccess(["init"], environment: environment)
+        #expect(chmod(home, 0o755) == 0)
+        defer { chmod(home, 0o700) }
+        for fix in [["--fix"], ["--fix", "--fix-warnings"]] {
+            let result = try sandbox.run(["audit", "--json"] + fix, environment: environment)
+            #expect(result.status == 31, "\(result.stdout)")
+            #expect(result.stdout.contains("move the vault into a folder of its own"), "\(result.stdout)")
+            #expect(sandbox.mode(of: home) == 0o755, "audit \(fix) changed HOME's mode")
+        }
+    }
+
+    @Test("a vault folder owned by another user is named and never chmodded, not even by root (as root; skipped otherwise)")
+    func foreignFolder() throws {
+        guard geteuid() == 0 else {
+            print("skipped: needs root to give a folder to another user")
+            return
+        }
+        let sandbox = try Sandbox()
+        let folder = vaultFolder(sandbox)
+        let nobody = try #require(getpwnam("nobody")).pointee.pw_uid
+        #expect(chown(folder, nobody, nobody) == 0)
+        #expect(chmod(folder, 0o777) == 0)
+        let report = try auditJSON(sandbox, ["--fix", "--fix-warnings"])
+        #expect(report.result.status == 31)
+        #expect((report.finding("folder-owner")?["problem"] as? String)?.contains("belongs to user 'nobody' (uid \(nobody))") == true, "\(report.findings)")
+        #expect(report.finding("folder-writable-by-others")?["fixed"] as? Bool == false)
+        #expect(sandbox.mode(of: folder) == 0o777)
     }
 
     @Test("a 0644 lock file is a lock-mode error, and --fix sets it to 0600")
@@ -262,7 +317,7 @@ struct AuditTests {
         #expect(!FileManager.default.fileExists(atPath: oauth))
     }
 
-    @Test("a temp file left by a killed writer is a stray-temp-file warning, and --fix removes it; other files are left alone")
+    @Test("a temp file left by a killed writer is a stray-temp-file warning, and --fix --fix-warnings removes it; other files are left alone")
     func strayTempFile() throws {
         let sandbox = try Sandbox()
         let stray = sandbox.directory.file("vault/.tokens.vault.tmp-0123456789ab")
@@ -270,7 +325,7 @@ struct AuditTests {
         let lookalike = sandbox.directory.file("vault/.tokens.vault.tmp-notatempfile")
         try create(lookalike, "someone else's", mode: 0o600)
         try expectFinding(sandbox, "stray-temp-file", "warning", path: stray)
-        try expectFixed(sandbox, "stray-temp-file")
+        try expectFixed(sandbox, "stray-temp-file", ["--fix-warnings"])
         #expect(!FileManager.default.fileExists(atPath: stray))
         #expect(FileManager.default.fileExists(atPath: lookalike))
         #expect(FileManager.default.fileExists(atPath: sandbox.vault))

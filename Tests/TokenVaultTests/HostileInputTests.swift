@@ -80,22 +80,39 @@ struct HostileInputTests {
         #expect(result.stderr.contains("is not a regular file"))
     }
 
-    @Test("writes are refused in a folder others can write to")
-    func openFolder() throws {
+    @Test("writes are refused in a folder others can write to; the hint never suggests chmod on a shared (sticky) folder",
+          arguments: [(0o777, "0777"), (0o1777, "1777")])
+    func openFolder(_ mode: Int, _ shown: String) throws {
         let sandbox = try Sandbox()
-        chmod(sandbox.directory.file("vault"), 0o777)
+        let folder = sandbox.directory.file("vault")
+        chmod(folder, mode_t(mode))
         let result = try sandbox.run(["remove", "nothing"])
         #expect(result.status == 14)
-        #expect(result.stderr.contains("the vault's folder \(sandbox.directory.file("vault")) has mode 0777"))
-        #expect(result.stderr.contains("tokenvault: hint: chmod 700"))
+        #expect(result.stderr.contains("the vault's folder \(folder) has mode \(shown)"), "\(result.stderr)")
+        let hint = result.stderr.split(separator: "\n").first { $0.hasPrefix("tokenvault: hint:") }.map(String.init) ?? ""
+        #expect(hint.contains("keep the vault in a folder of its own"))
+        #expect(hint.contains("chmod 700") == (mode & 0o1000 == 0), "\(hint)")
     }
 
-    @Test("exec refuses variable names the loader or shell would act on", arguments: ["LD_PRELOAD", "PATH", "BASH_ENV", "A B", "1X", "X=Y"])
+    @Test("exec puts the token only in a name that looks like a token variable",
+          arguments: ["LD_PRELOAD", "PATH", "BASH_ENV", "A B", "1X", "X=Y", "PYTHONWARNINGS", "NODE_OPTIONS", "JAVA_TOOL_OPTIONS",
+                      "PERL5OPT", "PYTHONSTARTUP", "GLIBC_TUNABLES", "GCONV_PATH", "PROMPT_COMMAND", "PS1", "HOSTALIASES",
+                      "TOKENVAULT_TOKEN", "LD_TOKEN", "mcp_token", "TOKEN_FILE"])
     func execEnvNames(_ name: String) throws {
         let sandbox = try Sandbox()
         try sandbox.importProfile("p")
         let result = try sandbox.run(["exec", "p", "--env", name, "--", "/bin/true"])
         #expect(result.status == 64)
+        #expect(result.stderr.contains("an upper-case name ending in TOKEN"), "\(result.stderr)")
+    }
+
+    @Test("exec accepts token-shaped variable names and hands the token over in them", arguments: ["MCP_ACCESS_TOKEN", "GITHUB_TOKEN", "TOKEN", "API2_TOKEN"])
+    func execTokenNames(_ name: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.importProfile("p")
+        let result = try sandbox.run(["exec", "p", "--env", name, "--", "/usr/bin/env"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").contains("\(name)=\(secretMarker)-access-p"))
     }
 
     @Test("commands refuse profile names that are not plain identifiers", arguments: [["token", "../x"], ["remove", "../x"], ["status", "a/b"], ["refresh", ".hidden"]])

@@ -672,10 +672,10 @@ struct RefreshFaultTests {
         #expect(lines.contains("TOKENVAULT_PATH=\(sandbox.vault)"))
         #expect(server.requests.count == 1)
 
-        let other = try sandbox.run(["exec", "p", "--env", "OTHER", "--", "/usr/bin/env"], secretOnStdout: true)
+        let other = try sandbox.run(["exec", "p", "--env", "OTHER_TOKEN", "--", "/usr/bin/env"], secretOnStdout: true)
         #expect(other.status == 0, "\(other.stderr)")
         let otherLines = other.stdout.split(separator: "\n").map(String.init)
-        #expect(otherLines.contains("OTHER=\(newAccess)"))
+        #expect(otherLines.contains("OTHER_TOKEN=\(newAccess)"))
         #expect(!otherLines.contains { $0.hasPrefix("MCP_ACCESS_TOKEN=") })
         #expect(!otherLines.contains { $0.hasPrefix("TOKENVAULT_KEYFILE=") })
         #expect(server.requests.count == 1)

@@ -180,7 +180,7 @@ struct FileSafetyTests {
         chown(sandbox.keyfile, 65534, 65534)
         let keyResult = try sandbox.run(["list"])
         #expect(keyResult.status == 14)
-        #expect(keyResult.stderr.contains("owned by uid 65534"))
+        #expect(keyResult.stderr.contains("belongs to user 'nobody' (uid 65534)"))
         chown(sandbox.keyfile, 0, 0)
         chown(sandbox.vault, 65534, 65534)
         let vaultResult = try sandbox.run(["list"])

@@ -25,4 +25,7 @@ public struct AuditFinding: Sendable, Equatable {
     public let fix: String
     public let repair: Repair?
     public internal(set) var fixed = false
+    /// Why a repair that was asked for did not happen (`--fix --remove-plaintext` on a file that
+    /// changed or has other hard links).
+    public internal(set) var note: String?
 }

@@ -40,11 +40,16 @@ public struct Auditor: Sendable {
         return findings
     }
 
-    /// Applies the safe repairs: modes and stray temp files always, plaintext removal only with
-    /// `removePlaintext`. Returns the findings with `fixed` set where the repair worked.
-    public func apply(_ findings: [AuditFinding], removePlaintext: Bool) -> [AuditFinding] {
+    /// Applies the safe repairs to errors: modes of files and of the vault's own folder.
+    /// Warnings are repaired only with `fixWarnings`; plaintext files, whatever their severity,
+    /// are removed only with `removePlaintext`. A folder that is sticky, someone else's, HOME or shared with other files
+    /// never has a repair at all. Returns the findings with `fixed` set where the repair worked.
+    public func apply(_ findings: [AuditFinding], removePlaintext: Bool, fixWarnings: Bool = false) -> [AuditFinding] {
         findings.map { finding in
             var finding = finding
+            // --remove-plaintext is its own request, for a warning (Inspector's storage) too.
+            let asked = finding.severity == .error || fixWarnings || finding.repair == .removePlaintext
+            guard asked else { return finding }
             let path = FilePath(finding.path)
             switch finding.repair {
             case .setPermissions(let mode)?:
@@ -55,7 +60,14 @@ public struct Auditor: Sendable {
                     try path.unlink()
                 }) != nil
             case .removePlaintext?:
-                if removePlaintext { finding.fixed = (try? SecretReader.scrubAndRemove(path)) != nil }
+                if removePlaintext {
+                    do {
+                        try SecretReader.scrubAndRemove(path)
+                        finding.fixed = true
+                    } catch {
+                        finding.note = "\(error)"
+                    }
+                }
             case nil:
                 break
             }
@@ -73,17 +85,55 @@ public struct Auditor: Sendable {
         let folder = location.directory
         // Through a symbolic link: what protects the vault is the folder it points to.
         guard let status = try? folder.stat() else { return [] }
-        let mode = status.permissions.rawValue & 0o777
+        let mode = status.permissions.rawValue & 0o7777
         var findings: [AuditFinding] = []
-        if status.userID != currentUserID {
-            findings.append(finding("folder-owner", .error, folder, "the vault's folder is owned by uid \(status.userID.rawValue), who can replace the vault", "move the vault to a folder you own (--vault or TOKENVAULT_PATH)"))
+        let ours = status.userID == currentUserID
+        if !ours {
+            findings.append(finding("folder-owner", .error, folder, "the vault's folder belongs to user \(UserName.described(status.userID.rawValue)), who can replace the vault", moveVault))
         }
+        guard mode & 0o077 != 0 else { return findings }
+        // chmod only a folder that is the vault's alone: never a sticky (shared, like /tmp) or
+        // someone else's folder, never HOME, never one that holds other files.
+        let own = ours && mode & 0o1000 == 0 && !isHome(folder) && holdsOnlyVaultFiles(folder)
+        let fix = own ? "chmod 700 \(folder)" : moveVault
+        let repair: AuditFinding.Repair? = own ? .setPermissions(.ownerReadWriteExecute) : nil
+        let why = mode & 0o1000 != 0 ? " (sticky: a shared folder)" : own ? "" : "; it is not a folder of the vault's own"
         if mode & 0o022 != 0 {
-            findings.append(finding("folder-writable-by-others", .error, folder, "the vault's folder has mode \(octal(mode)): others can replace or delete the vault", "chmod 700 \(folder)", .setPermissions(.ownerReadWriteExecute)))
-        } else if mode & 0o077 != 0 {
-            findings.append(finding("folder-open", .warning, folder, "the vault's folder has mode \(octal(mode)); 0700 keeps others from even listing it", "chmod 700 \(folder)", .setPermissions(.ownerReadWriteExecute)))
+            findings.append(finding("folder-writable-by-others", .error, folder, "the vault's folder has mode \(octal(mode))\(why): others can replace or delete the vault", fix, repair))
+        } else {
+            findings.append(finding("folder-open", .warning, folder, "the vault's folder has mode \(octal(mode))\(why); 0700 keeps others from even listing it", fix, repair))
         }
         return findings
+    }
+
+    /// The fix for a vault in a folder that is not its own.
+    private var moveVault: String {
+        "move the vault into a folder of its own: mkdir -m 700 DIR, mv \(location.path) DIR/, and set TOKENVAULT_PATH=DIR/\(location.fileName)"
+    }
+
+    private func isHome(_ folder: FilePath) -> Bool {
+        guard let home else { return false }
+        return Self.sameFile(folder, home)
+    }
+
+    /// Only the vault, its lock files and temp files (and a keyfile, a finding of its own).
+    private func holdsOnlyVaultFiles(_ folder: FilePath) -> Bool {
+        guard let names = try? folder.directoryEntries() else { return false }
+        let keyfileNames = Set(keyfiles.compactMap { $0.lastComponent?.string })
+        return names.allSatisfy { name in
+            name == location.fileName || folder.appending(name) == location.lockPath || location.isRefreshLockFile(name)
+                || location.isTemporaryFile(name) || keyfileNames.contains(name)
+        }
+    }
+
+    /// The fix for a file another user owns: never a chown to yourself of a file someone else
+    /// could have written.
+    private func foreignOwnerFix(_ uid: UInt32, _ path: FilePath, keyfile: Bool) -> String {
+        let owner = UserName.of(uid)
+        if keyfile {
+            return "a key \(owner) held may be known to \(owner): make your own with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key' (run as \(owner) to use this one)"
+        }
+        return "only \(owner) or root can change that: run tokenvault as \(owner), or, if it is meant to be yours, root must check it and hand it over ('sudo chown \(UserName.current) \(path)')"
     }
 
     private func checkPrivateFile(_ path: FilePath, role: String, required: Bool) -> [AuditFinding] {
@@ -99,7 +149,7 @@ public struct Auditor: Sendable {
         }
         var findings: [AuditFinding] = []
         if status.userID != currentUserID {
-            findings.append(finding("\(id)-owner", .error, path, "the \(role) is owned by uid \(status.userID.rawValue)", "chown \"$(id -u)\" \(path)"))
+            findings.append(finding("\(id)-owner", .error, path, "the \(role) belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, path, keyfile: false)))
         }
         let mode = status.permissions.rawValue & 0o777
         if mode & 0o077 != 0 {
@@ -114,7 +164,7 @@ public struct Auditor: Sendable {
         }
         var findings: [AuditFinding] = []
         if status.userID != currentUserID {
-            findings.append(finding("keyfile-owner", .error, path, "the keyfile is owned by uid \(status.userID.rawValue)", "chown \"$(id -u)\" \(path)"))
+            findings.append(finding("keyfile-owner", .error, path, "the keyfile belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, path, keyfile: true)))
         }
         let mode = status.permissions.rawValue & 0o777
         if mode & 0o077 != 0 {

@@ -58,9 +58,14 @@ public struct KeyRing: Sendable {
     /// Reads a keyfile. It must be a regular file owned by the current user with no access for
     /// group or others; a symbolic link to such a file is fine (secret mounts use them).
     public static func load(keyfile path: FilePath) throws(VaultError) -> KeyRing {
-        let text = try PrivateFile.readSecret(
-            path, followSymlinks: true, limit: 64 * 1024, missing: .keyfileMissing(path: path.string)
-        )
+        let limit = 64 * 1024
+        let text: Secret
+        do {
+            text = try PrivateFile.readSecret(path, followSymlinks: true, limit: limit, missing: .keyfileMissing(path: path.string))
+        } catch .invalidInput {
+            // The only input error a read reports: more than `limit` bytes.
+            throw .keyfileTooLarge(path: path.string, limit: limit)
+        }
         return try parse(text, source: path.string)
     }
 }

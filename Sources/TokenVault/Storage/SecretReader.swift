@@ -40,47 +40,16 @@ public enum SecretReader {
 
     /// A file that should have been private but may not be (the old plaintext token files).
     /// Returns its contents and the mode it had, so the caller can warn when others could read it.
+    /// To remove the file afterwards, keep a `PlaintextFile` open instead.
     public static func readLegacyFile(_ path: FilePath, limit: Int = 256 * 1024) throws(VaultError) -> (Secret, FilePermissions) {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.noFollow, .closeOnExec, .nonBlocking])
-        } catch Errno.tooManySymbolicLinkLevels {
-            throw .insecure(path: path.string, .symlink)
-        } catch {
-            throw .io(path: path.string, operation: "open", error as? Errno ?? .ioError)
-        }
-        defer { try? descriptor.close() }
-        let status: Stat
-        do { status = try descriptor.stat() } catch { throw .io(path: path.string, operation: "stat", error) }
-        guard status.type == .regular else { throw .insecure(path: path.string, .notRegularFile) }
-        return (try PrivateFile.readSecret(from: descriptor, path: path.string, limit: limit), status.permissions)
+        let file = try PlaintextFile(opening: path, forRemoval: false)
+        return (try file.read(limit: limit), file.permissions)
     }
 
-    /// Overwrites a plaintext file with zeros, syncs it, and removes it. Journaling and
-    /// copy-on-write file systems and SSDs may keep old blocks: this lowers the exposure, it does
-    /// not guarantee erasure (SECURITY.md).
+    /// Overwrites a plaintext file with zeros, syncs it, and removes it: `PlaintextFile`'s rules,
+    /// for a file found by name rather than read first (`audit --fix --remove-plaintext`).
     public static func scrubAndRemove(_ path: FilePath) throws(VaultError) {
-        do {
-            let descriptor = try FileDescriptor.open(path, .writeOnly, options: [.noFollow, .closeOnExec, .nonBlocking])
-            defer { try? descriptor.close() }
-            let status = try descriptor.stat()
-            guard status.type == .regular else { throw Errno.notPermitted }
-            let size = Int(status.size)
-            let zeros = [UInt8](repeating: 0, count: min(size, 1 << 20))
-            var written = 0
-            while written < size {
-                let chunk = min(zeros.count, size - written)
-                try zeros.withUnsafeBytes { try descriptor.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<chunk])) }
-                written += chunk
-            }
-            try descriptor.sync()
-            // Unlink only the file that was overwritten, not one renamed into its place meanwhile.
-            let now = try path.stat(followTargetSymlink: false)
-            guard now.deviceID == status.deviceID, now.inode == status.inode else { throw Errno.resourceBusy }
-            try path.unlink()
-        } catch {
-            throw .io(path: path.string, operation: "overwrite and remove", error as? Errno ?? .ioError)
-        }
+        try PlaintextFile(opening: path, forRemoval: true).scrubAndRemove()
     }
 }
 

@@ -12,6 +12,14 @@ public enum FileProblem: Sendable, Equatable {
     case folderWritableByOthers(FilePermissions)
 }
 
+/// Why `--remove-plaintext` left a plaintext token file in place.
+public enum PlaintextKept: Sendable, Equatable {
+    /// The path no longer names the file that was read: it was renamed, replaced or removed.
+    case replaced
+    /// The file has this many other hard links, which would keep the tokens readable.
+    case otherHardLinks(Int)
+}
+
 /// Failures of the vault, its keys and its files. Every case names the path or profile and the
 /// cause; `hint` gives the command that fixes it. Never carries a secret.
 public enum VaultError: Error, Sendable {
@@ -26,10 +34,14 @@ public enum VaultError: Error, Sendable {
     case busy(path: String, waitedSeconds: Int)
     case noKey
     case keyfileMissing(path: String)
+    /// A keyfile larger than the limit (64 KiB): not a keyfile.
+    case keyfileTooLarge(path: String, limit: Int)
     case malformedKey(source: String, line: Int)
     case emptyKeySource(source: String)
     case invalidProfileName(String)
     case invalidInput(String)
+    /// A plaintext token file that was not overwritten or removed, and why.
+    case plaintextKept(path: String, PlaintextKept)
 }
 
 extension VaultError: CustomStringConvertible {
@@ -54,7 +66,8 @@ extension VaultError: CustomStringConvertible {
             case .notRegularFile: return "\(path) is not a regular file"
             case .accessibleByOthers(let mode):
                 return "\(path) has mode \(Self.octal(mode)); it must be private to its owner (0600)"
-            case .ownedByOtherUser(let uid): return "\(path) is owned by uid \(uid), not by the current user"
+            case .ownedByOtherUser(let uid):
+                return "\(path) belongs to user \(UserName.described(uid)), not to you (\(UserName.current))"
             case .folderWritableByOthers(let mode):
                 return "the vault's folder \(path) has mode \(Self.octal(mode)): others could replace the vault or its lock files"
             }
@@ -68,6 +81,8 @@ extension VaultError: CustomStringConvertible {
             return "no vault key: TOKENVAULT_KEY, TOKENVAULT_KEYFILE and --keyfile are all unset"
         case .keyfileMissing(let path):
             return "keyfile \(path) does not exist"
+        case .keyfileTooLarge(let path, let limit):
+            return "keyfile \(path) is larger than \(limit / 1024) KiB; a keyfile holds a few key lines"
         case .malformedKey(let source, let line):
             return "line \(line) of \(source) is not a tokenvault key (expected tokenvault-key-v1:<base64 of 32 bytes>)"
         case .emptyKeySource(let source):
@@ -76,6 +91,10 @@ extension VaultError: CustomStringConvertible {
             return "'\(name)' is not a valid profile name (1-64 of A-Z a-z 0-9 - _ ., not starting with '.')"
         case .invalidInput(let reason):
             return reason
+        case .plaintextKept(let path, .replaced):
+            return "did not overwrite or remove \(path): it is no longer the file that was read (renamed, replaced or removed meanwhile); both are left as they are"
+        case .plaintextKept(let path, .otherHardLinks(let count)):
+            return "did not overwrite or remove \(path): it has \(count) other hard link\(count == 1 ? "" : "s"), under which the tokens would stay readable"
         }
     }
 
@@ -128,19 +147,38 @@ extension VaultError: CustomStringConvertible {
         case .insecure(let path, let problem):
             switch problem {
             case .accessibleByOthers: return "chmod 600 \(path)"
-            case .folderWritableByOthers: return "chmod 700 \(path), or keep the vault in a folder of its own (--vault or TOKENVAULT_PATH)"
-            case .ownedByOtherUser: return "run as the file's owner, or 'chown \"$(id -u)\" \(path)'"
+            case .folderWritableByOthers(let mode) where mode.rawValue & 0o1000 != 0:
+                // Sticky: a shared folder like /tmp. Never suggest chmod on it.
+                return "\(path) is a shared folder: keep the vault in a folder of its own ('mkdir -m 700 DIR' and --vault or TOKENVAULT_PATH=DIR/tokens.vault)"
+            case .folderWritableByOthers:
+                return "chmod 700 \(path) if the folder is the vault's alone; otherwise keep the vault in a folder of its own ('mkdir -m 700 DIR' and --vault or TOKENVAULT_PATH=DIR/tokens.vault)"
+            case .ownedByOtherUser(let uid):
+                let owner = UserName.of(uid)
+                return "only \(owner) or root can change that: run tokenvault as \(owner), or, if the file is meant to be yours, root must check it and hand it over ('sudo chown \(UserName.current) \(path)'); never adopt a key another user held (make your own with 'tokenvault keygen')"
             case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
             }
         case .alreadyExists: return "choose another path, or remove the file first if you are sure it is not needed"
-        case .io: return "check free space, the folder's permissions and the mount"
+        case .io(_, _, let errno):
+            switch errno {
+            case .noSuchFileOrDirectory: return "check the path"
+            case .permissionDenied, .notPermitted: return "check the permissions of the file and of the folders above it"
+            case .readOnlyFileSystem: return "the file system is mounted read-only; use a vault on a writable one"
+            case .noSpace, .diskQuotaExceeded: return "free some space (or quota) on that file system"
+            default: return "check free space, the folder's permissions and the mount"
+            }
         case .busy(let path, _): return "find the holder with 'fuser \(path).lock' and retry"
+        case .keyfileTooLarge:
+            return "point TOKENVAULT_KEYFILE or --keyfile at the keyfile itself ('tokenvault keygen --output FILE' writes one)"
         case .noKey, .keyfileMissing:
             return "create a key with 'tokenvault keygen --output ~/.config/tokenvault/key' and set TOKENVAULT_KEYFILE to it"
         case .malformedKey, .emptyKeySource:
             return "regenerate the key with 'tokenvault keygen --output FILE', or restore the keyfile from its backup"
         case .invalidProfileName: return "choose a name like 'readonly' or 'admin'"
         case .invalidInput: return nil
+        case .plaintextKept(let path, .replaced):
+            return "look at what \(path) holds now; the file that was imported may still exist under another name: find it and delete it yourself"
+        case .plaintextKept(let path, .otherHardLinks):
+            return "find every name with 'find / -xdev -samefile \(path)' and delete them all; then rotate the tokens, which were readable there"
         }
     }
 }

@@ -31,8 +31,11 @@ struct RunResult {
     var output: String { stdout + stderr }
 }
 
-/// Where `swift build` put the `tokenvault` executable: beside the test bundle.
+/// Where `swift build` put the `tokenvault` executable: beside the test bundle, unless
+/// TOKENVAULT_TEST_EXECUTABLE names another build (a release build, or an older one to watch a
+/// new test fail against).
 let tokenvaultExecutable: String = {
+    if let chosen = ProcessInfo.processInfo.environment["TOKENVAULT_TEST_EXECUTABLE"], !chosen.isEmpty { return chosen }
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<4 {
         let candidate = directory.appendingPathComponent("tokenvault").path
@@ -163,5 +166,49 @@ final class Sandbox {
     func profileNames() throws -> [String] {
         let result = try expectSuccess(["list"])
         return result.stdout.split(separator: "\n").map(String.init)
+    }
+}
+
+/// Runs `tokenvault` through `sh` so that its pid is known while it runs (`pidFile`), in the
+/// background; `wait()` returns its result.
+final class BackgroundRun: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Result<RunResult, Error>?
+    let pidFile: String
+
+    init(_ arguments: [String], environment: [String: String], stdin: String? = nil, in directory: TemporaryDirectory) {
+        pidFile = directory.file("pid-\(UInt32.random(in: 0...UInt32.max))")
+        let script = "echo $$ > \"$0\"; exec \"$@\""
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            result = Result { try runProcess("/bin/sh", ["-c", script, pidFile, tokenvaultExecutable] + arguments, environment: environment, stdin: stdin) }
+            group.leave()
+        }
+    }
+
+    /// The pid, once the shell has written it (it then execs tokenvault under the same pid).
+    func pid() -> Int32 {
+        while true {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return pid }
+            usleep(10_000)
+        }
+    }
+
+    /// Waits until the process has `path` open (polls /proc/PID/fd), for at most `seconds`.
+    @discardableResult
+    func waitUntilOpen(_ path: String, seconds: Double = 20) -> Bool {
+        let pid = pid()
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            for fd in fds where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == path { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    func wait() throws -> RunResult {
+        group.wait()
+        return try result!.get()
     }
 }

@@ -1,0 +1,78 @@
+/// What `import` accepts at its no-echo prompt. People paste there: a token, or MCP Inspector's
+/// whole "Access Tokens" JSON. The JSON is read as JSON (never stored as an access token, which
+/// an app would then send to the MCP server with the refresh token inside), and a typed token
+/// must look like one.
+extension ImportedTokens {
+    /// The longest paste read at the prompt.
+    package static let pasteLimit = 256 * 1024
+
+    /// Whether a typed or pasted line starts a JSON object (its first byte is `{`).
+    package static func startsJSON(_ line: Secret) -> Bool {
+        line.withUnsafeBytes { $0.first == UInt8(ascii: "{") }
+    }
+
+    /// A token typed at the prompt: visible ASCII (0x21-0x7E), no spaces, braces or quotes.
+    /// Anything else is a paste of something that is not a token (JSON, a sentence, a line with
+    /// a label), refused before it is sealed.
+    package static func checkTyped(_ token: Secret, field: String) throws(VaultError) {
+        let shaped = token.withUnsafeBytes { bytes in
+            bytes.allSatisfy { byte in
+                (0x21...0x7E).contains(byte) && byte != UInt8(ascii: "{") && byte != UInt8(ascii: "}")
+                    && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'")
+            }
+        }
+        guard shaped else {
+            throw .invalidInput("what was entered as \(field) does not look like a token: a token is visible ASCII without spaces, braces or quotes")
+        }
+    }
+
+    /// Reads a JSON object pasted over several lines: `firstLine`, then `nextLine()` until the
+    /// braces balance (outside strings), into guarded memory, then parses it like stdin.
+    package static func parsePasted(firstLine: Secret, nextLine: () throws -> Secret?, now: UnixTime) throws -> ImportedTokens {
+        let buffer = SecureBuffer(count: pasteLimit)
+        var count = 0
+        var scanner = JSONObjectScanner()
+        func append(_ line: Secret) throws(VaultError) {
+            guard count + line.count + 1 <= pasteLimit else { throw .invalidInput("the pasted JSON is longer than \(pasteLimit / 1024) KiB") }
+            line.withUnsafeBytes { bytes in
+                if let source = bytes.baseAddress { buffer.base.advanced(by: count).copyMemory(from: source, byteCount: bytes.count) }
+                scanner.feed(bytes)
+            }
+            count += line.count
+            buffer.base.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: count, as: UInt8.self)
+            count += 1
+        }
+        try append(firstLine)
+        while !scanner.isComplete {
+            guard let line = try nextLine() else { throw VaultError.invalidInput("the pasted JSON ended before its closing brace") }
+            try append(line)
+        }
+        return try parse(Secret(buffer: buffer, range: 0..<count), now: now)
+    }
+}
+
+/// Tells when a JSON object is complete, byte by byte: braces counted outside strings, escapes
+/// inside them skipped. Keeps only counters, never the bytes.
+struct JSONObjectScanner {
+    private var depth = 0
+    private var started = false
+    private var inString = false
+    private var escaped = false
+
+    var isComplete: Bool { started && depth == 0 }
+
+    mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes where !isComplete {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1; started = true
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+    }
+}
