@@ -30,7 +30,10 @@ struct TerminalPromptTests {
           arguments: [["send": "\u{03}"], ["send": "\u{1c}"], ["signal": "TERM"], ["signal": "HUP"]])
     func interruptRestoresEcho(_ interrupt: [String: String]) throws {
         let sandbox = try Sandbox()
-        let report = try drive(sandbox, [["wait": "access_token: "], ["send": "\(secretMarker)-half"], ["echo": true], interrupt])
+        // A pty hands typed bytes to its line discipline from a kernel work queue: wait until they
+        // have been taken in (without echo) before the interrupt, as a person's keystrokes would
+        // have been, so that they are not still in flight when the handler turns echo back on.
+        let report = try drive(sandbox, [["wait": "access_token: "], ["send": "\(secretMarker)-half"], ["sleep": 0.5], ["echo": true], interrupt])
         #expect(report["echo_states"] as? [Bool] == [false], "echo was on at the prompt: \(report)")
         #expect(report["echo_after"] as? Bool == true, "the terminal was left without echo: \(report)")
         #expect(report["exit"] as? Int != 0)
