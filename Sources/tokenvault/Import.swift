@@ -73,7 +73,7 @@ struct Import: ParsableCommand {
         if let authMethod, ClientAuthMethod(rawValue: authMethod) == nil {
             throw ValidationError("--auth-method must be one of none, client_secret_basic, client_secret_post")
         }
-        if let refreshLifetime, Duration.seconds(parsing: refreshLifetime) == nil {
+        if let refreshLifetime, DurationText.seconds(parsing: refreshLifetime) == nil {
             throw ValidationError("--refresh-lifetime: '\(refreshLifetime)' is not a duration like 30d, 720h or 3600s")
         }
         if removePlaintext && from == nil {
@@ -134,7 +134,7 @@ struct Import: ParsableCommand {
             tokenEndpoint: endpoint, clientID: clientID, clientSecret: clientSecret,
             authMethod: method, resource: resource, issuer: issuer
         )
-        let lifetime = refreshLifetime.flatMap(Duration.seconds(parsing:))
+        let lifetime = refreshLifetime.flatMap(DurationText.seconds(parsing:))
         let outcome = try store.importProfile(
             profile, TokenProfile(imported: tokens, binding: binding, refreshTokenLifetime: lifetime, now: now),
             allowStale: force

@@ -31,10 +31,3 @@ enum Reporter {
         exit(status.rawValue)
     }
 }
-
-/// A failure a command reports itself, with its own exit code.
-struct CommandFailure: Error {
-    let message: String
-    let hint: String?
-    let status: ExitStatus
-}

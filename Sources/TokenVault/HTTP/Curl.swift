@@ -5,42 +5,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The answer of a token endpoint. The body stays in guarded memory: it carries tokens.
-struct HTTPResponse {
-    let status: Int
-    let body: Secret
-    /// `Retry-After`, as received.
-    let retryAfter: String?
-    /// `Location` and `WWW-Authenticate`, as received, in guarded memory: a server may echo
-    /// what it was sent in them (a redirect to `…?rt=<refresh token>`). Shown only masked.
-    let location: Secret?
-    let wwwAuthenticate: Secret?
-}
-
-/// Why no complete HTTP answer came back. The distinction that matters for a refresh token is
-/// whether the request may have reached the server (then the token may be spent).
-enum TransportFailure: Error, Equatable {
-    /// Nothing was sent: the token endpoint could not be reached.
-    case notSent(String)
-    /// The request went out but no complete answer came back (timeout, reset, truncated body).
-    case noAnswer(String)
-    /// The answer was larger than the cap.
-    case bodyTooLarge(limit: Int)
-}
-
-/// Timeouts and limits for token-endpoint requests.
-public struct HTTPLimits: Sendable {
-    public var connectTimeout: Double = 10
-    public var totalTimeout: Double = 30
-    public var maximumBodyBytes = 64 * 1024
-
-    public init(connectTimeout: Double = 10, totalTimeout: Double = 30, maximumBodyBytes: Int = 64 * 1024) {
-        self.connectTimeout = connectTimeout
-        self.totalTimeout = totalTimeout
-        self.maximumBodyBytes = maximumBodyBytes
-    }
-}
-
 /// libcurl, for the one request TokenVault makes: a form POST to a token endpoint. TLS
 /// verification always on, no redirects followed, no proxy for loopback, capped body.
 enum Curl {

@@ -1,25 +1,5 @@
 import SystemPackage
 
-/// What is wrong with a file that must be private to its owner.
-public enum FileProblem: Sendable, Equatable {
-    case symlink
-    case notRegularFile
-    /// Group or others have some access; the mode found.
-    case accessibleByOthers(FilePermissions)
-    /// Owned by another user; the owner's uid.
-    case ownedByOtherUser(UInt32)
-    /// A folder that group or others can write to; the mode found.
-    case folderWritableByOthers(FilePermissions)
-}
-
-/// Why `--remove-plaintext` left a plaintext token file in place.
-public enum PlaintextKept: Sendable, Equatable {
-    /// The path no longer names the file that was read: it was renamed, replaced or removed.
-    case replaced
-    /// The file has this many other hard links, which would keep the tokens readable.
-    case otherHardLinks(Int)
-}
-
 /// Failures of the vault, its keys and its files. Every case names the path or profile and the
 /// cause; `hint` gives the command that fixes it. Never carries a secret.
 public enum VaultError: Error, Sendable {

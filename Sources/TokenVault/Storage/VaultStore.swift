@@ -1,36 +1,6 @@
 import Logging
 import SystemPackage
 
-/// What identifies one version of the vault file on disk. Every write renames a new file into
-/// place, so any write changes the inode and the change time (an inode number reused at once
-/// still comes with a new change time).
-public struct FileIdentity: Sendable, Equatable {
-    let device: UInt64
-    let inode: UInt64
-    let size: Int64
-    let changeSeconds: Int
-    let changeNanoseconds: Int
-
-    init(_ status: Stat) {
-        device = UInt64(status.deviceID.rawValue)
-        inode = UInt64(status.inode.rawValue)
-        size = status.size
-        changeSeconds = status.st_ctim.tv_sec
-        changeNanoseconds = status.st_ctim.tv_nsec
-    }
-}
-
-/// One opened version of the vault.
-public struct VaultSnapshot: Sendable {
-    public let profiles: [String: TokenProfile]
-    public let generation: UInt64
-    /// The key that sealed it; when it is not the key ring's first key, the vault is re-sealed
-    /// under the first key at its next write.
-    public let sealedWith: KeyID
-    public let sealedWithCurrentKey: Bool
-    public let identity: FileIdentity
-}
-
 /// Reads and writes one vault file.
 ///
 /// Readers take no lock: every write is a complete new file renamed over the old one, so a reader

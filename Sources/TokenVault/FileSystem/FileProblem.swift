@@ -1,0 +1,13 @@
+import SystemPackage
+
+/// What is wrong with a file that must be private to its owner.
+public enum FileProblem: Sendable, Equatable {
+    case symlink
+    case notRegularFile
+    /// Group or others have some access; the mode found.
+    case accessibleByOthers(FilePermissions)
+    /// Owned by another user; the owner's uid.
+    case ownedByOtherUser(UInt32)
+    /// A folder that group or others can write to; the mode found.
+    case folderWritableByOthers(FilePermissions)
+}

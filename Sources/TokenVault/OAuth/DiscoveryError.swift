@@ -1,0 +1,25 @@
+/// Why discovery failed.
+public enum DiscoveryError: Error, Sendable, CustomStringConvertible {
+    case invalidURL(String, String)
+    case unreachable(String, String)
+    case noMetadata(String, String)
+    case invalidMetadata(String, String)
+
+    /// Every URL and value in it that came from a server is shown cleaned ([ServerText]): metadata
+    /// can hold anything, terminal escapes included.
+    public var description: String {
+        switch self {
+        case .invalidURL(_, let problem): return "cannot discover from this URL: \(problem)"
+        case .unreachable(let url, let reason): return "cannot reach \(ServerText.clean(url)): \(reason)"
+        case .noMetadata(let what, let problem): return "found no \(what) (last: \(problem))"
+        case .invalidMetadata(let url, let problem): return "refusing the metadata at \(ServerText.clean(url)): \(problem)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .unreachable: return "check the network and retry"
+        default: return "pass --token-endpoint URL (and --resource URI) instead of --server"
+        }
+    }
+}

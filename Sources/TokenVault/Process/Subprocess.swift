@@ -1,0 +1,33 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command quietly and returns its exit status (127 when it cannot start). The child gets
+/// this process's environment without TOKENVAULT_KEY: the entries are filtered as pointers, so
+/// the key's value is never copied.
+enum Subprocess {
+    static func run(_ arguments: [String]) -> Int32 {
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        let hidden = KeySource.keyVariable + "="
+        var entry = environ
+        while let pointer = entry.pointee {
+            if strncmp(pointer, hidden, hidden.utf8.count) != 0 { environment.append(pointer) }
+            entry += 1
+        }
+        environment.append(nil)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
+        }
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, &environment) == 0 else { return 127 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}

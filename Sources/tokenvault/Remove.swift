@@ -1,0 +1,26 @@
+import ArgumentParser
+import SystemPackage
+import TokenVault
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove a profile and its tokens from the vault.")
+
+    @OptionGroup var options: VaultOptions
+
+    @Argument(help: "The profile to remove.")
+    var profile: String
+
+    func validate() throws {
+        try ProfileArgument.validate(profile)
+    }
+
+    func run() throws {
+        let store = try options.store()
+        try store.update { profiles, _ in
+            guard profiles.removeValue(forKey: profile) != nil else {
+                throw VaultError.profileMissing(profile: profile, path: store.location.path.string)
+            }
+        }
+        Reporter.note("removed profile '\(profile)' from \(store.location.path)")
+    }
+}
