@@ -112,7 +112,7 @@ struct Import: ParsableCommand {
             resource = resource ?? found.resource
             issuer = issuer ?? found.issuer
             // Discovery checked each against the URL rules; cleaned again because they came from a server.
-            Reporter.note("discovered token endpoint \(ServerText.clean(found.tokenEndpoint, limit: nil)) (issuer \(ServerText.clean(found.issuer, limit: nil)), resource \(ServerText.clean(found.resource, limit: nil)))")
+            Reporter.note("discovered token endpoint \(PrintableText.clean(found.tokenEndpoint, limit: nil)) (issuer \(PrintableText.clean(found.issuer, limit: nil)), resource \(PrintableText.clean(found.resource, limit: nil)))")
         }
         let now = WallClock.now
         let tokens = try readInput()

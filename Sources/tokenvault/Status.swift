@@ -124,7 +124,7 @@ struct Status: ParsableCommand {
             let access = Describe.access(profile, now: now) + (profile.accessToken.map { " fp:\($0.fingerprint)" } ?? "")
             // A vault written before the URL rules may hold anything a server sent: cleaned here.
             rows.append([name, access, refresh, Describe.ago(profile.refreshedAt, now: now), stateWord(profile, history: history),
-                         ServerText.clean(profile.binding.tokenEndpoint, limit: nil)])
+                         PrintableText.clean(profile.binding.tokenEndpoint, limit: nil)])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
@@ -138,7 +138,7 @@ struct Status: ParsableCommand {
             if profile.refreshState.reauthenticationRequired {
                 out += "\(name): MCP authentication failed: refresh token expired or revoked; re-authenticate and run 'tokenvault import \(name) …'\n"
             } else if let error = profile.refreshState.lastError {
-                out += "\(name): last refresh error: \(ServerText.clean(error, limit: nil))\n"
+                out += "\(name): last refresh error: \(PrintableText.clean(error, limit: nil))\n"
             }
             if let suspicion = ProfileHealth.spentSuspicion(of: profile, vaultRestored: history.isRestored) {
                 out += "\(name): refresh token may be spent: \(describe(suspicion)); 'tokenvault refresh \(name) --force' finds out (a spent one ends in reauth-required), or re-import the profile from a new sign-in\n"

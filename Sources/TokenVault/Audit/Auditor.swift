@@ -230,11 +230,11 @@ public struct Auditor: Sendable {
         let name = path.lastComponent?.string ?? path.string
         // No command the repository's config names (an fsmonitor hook) may run from here.
         let git = ["git", "-c", "core.fsmonitor=false", "-C", directory]
-        guard Subprocess.run(git + ["rev-parse", "--is-inside-work-tree"]) == 0 else { return [] }
-        if Subprocess.run(git + ["ls-files", "--error-unmatch", "--", name]) == 0 {
+        guard Subprocess.run(git + ["rev-parse", "--is-inside-work-tree"], hiding: [KeySource.keyVariable]) == 0 else { return [] }
+        if Subprocess.run(git + ["ls-files", "--error-unmatch", "--", name], hiding: [KeySource.keyVariable]) == 0 {
             return [finding("git-tracked", .error, path, "tracked by git: every clone and push carries it", "git rm --cached \(path), add it to .gitignore, and rotate what it held")]
         }
-        if Subprocess.run(git + ["check-ignore", "-q", "--", name]) != 0 {
+        if Subprocess.run(git + ["check-ignore", "-q", "--", name], hiding: [KeySource.keyVariable]) != 0 {
             return [finding("git-not-ignored", .warning, path, "inside a git work tree and not ignored: one 'git add .' away from a commit", "add it to .gitignore")]
         }
         return []

@@ -54,7 +54,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         }
 
         /// The URL as a message may show it: one line, no control characters, short.
-        static func shown(_ url: String) -> String { ServerText.clean(url) }
+        static func shown(_ url: String) -> String { PrintableText.clean(url) }
 
         static func redacted(_ url: String) -> String {
             guard let scheme = url.firstRange(of: "://"), let at = url.firstRange(of: "@") else { return url }

@@ -33,7 +33,7 @@ public enum Discovery {
             throw .invalidMetadata(metadataURL, "it has no resource")
         }
         guard let resourceURL = try? EndpointURL(resource), resourceURL.origin == serverURL.origin else {
-            throw .invalidMetadata(metadataURL, "its resource '\(ServerText.clean(resource))' is not on \(serverURL.origin)")
+            throw .invalidMetadata(metadataURL, "its resource '\(PrintableText.clean(resource))' is not on \(serverURL.origin)")
         }
         guard let issuer = resourceMetadata.list("authorization_servers").first else {
             throw .invalidMetadata(metadataURL, "it names no authorization_servers")
@@ -49,7 +49,7 @@ public enum Discovery {
             issuerURL.origin + "/.well-known/openid-configuration" + issuerPath,
         ].uniqued(), limits: limits, what: "authorization server metadata")
         guard serverMetadata["issuer"] == issuer else {
-            throw .invalidMetadata(asURL, "its issuer '\(ServerText.clean(serverMetadata["issuer"] ?? ""))' is not '\(issuer)'")
+            throw .invalidMetadata(asURL, "its issuer '\(PrintableText.clean(serverMetadata["issuer"] ?? ""))' is not '\(issuer)'")
         }
         guard let tokenEndpoint = serverMetadata["token_endpoint"] else {
             throw .invalidMetadata(asURL, "it has no token_endpoint")
@@ -65,7 +65,7 @@ public enum Discovery {
         var lastProblem = "no URL to try"
         for url in urls {
             guard let endpoint = try? EndpointURL(url) else {
-                lastProblem = "\(ServerText.clean(url)) is not an allowed URL"
+                lastProblem = "\(PrintableText.clean(url)) is not an allowed URL"
                 continue
             }
             let response: HTTPResponse

@@ -10,9 +10,9 @@ public enum DiscoveryError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidURL(_, let problem): return "cannot discover from this URL: \(problem)"
-        case .unreachable(let url, let reason): return "cannot reach \(ServerText.clean(url)): \(reason)"
+        case .unreachable(let url, let reason): return "cannot reach \(PrintableText.clean(url)): \(reason)"
         case .noMetadata(let what, let problem): return "found no \(what) (last: \(problem))"
-        case .invalidMetadata(let url, let problem): return "refusing the metadata at \(ServerText.clean(url)): \(problem)"
+        case .invalidMetadata(let url, let problem): return "refusing the metadata at \(PrintableText.clean(url)): \(problem)"
         }
     }
 

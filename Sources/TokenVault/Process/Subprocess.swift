@@ -4,15 +4,15 @@ import Glibc
 #endif
 
 /// Runs a command quietly and returns its exit status (127 when it cannot start). The child gets
-/// this process's environment without TOKENVAULT_KEY: the entries are filtered as pointers, so
-/// the key's value is never copied.
+/// this process's environment without the variables named in `hiding` (the vault key): the
+/// entries are filtered as pointers, so a hidden value is never copied.
 enum Subprocess {
-    static func run(_ arguments: [String]) -> Int32 {
+    static func run(_ arguments: [String], hiding hidden: [String]) -> Int32 {
         var environment: [UnsafeMutablePointer<CChar>?] = []
-        let hidden = KeySource.keyVariable + "="
+        let prefixes = hidden.map { $0 + "=" }
         var entry = environ
         while let pointer = entry.pointee {
-            if strncmp(pointer, hidden, hidden.utf8.count) != 0 { environment.append(pointer) }
+            if !prefixes.contains(where: { strncmp(pointer, $0, $0.utf8.count) == 0 }) { environment.append(pointer) }
             entry += 1
         }
         environment.append(nil)
