@@ -1,10 +1,8 @@
-internal import CSodium
-
 /// libsodium's `crypto_secretbox_easy`: XSalsa20-Poly1305 with a 24-byte nonce.
 enum SecretBox {
-    static let nonceByteCount = Int(crypto_secretbox_NONCEBYTES)
-    static let tagByteCount = Int(crypto_secretbox_MACBYTES)
-    static let keyByteCount = Int(crypto_secretbox_KEYBYTES)
+    static let nonceByteCount = Sodium.secretboxNonceByteCount
+    static let tagByteCount = Sodium.secretboxTagByteCount
+    static let keyByteCount = Sodium.secretboxKeyByteCount
 
     /// A box's bytes as stored: the Poly1305 tag followed by the ciphertext. The nonce travels
     /// separately (in the vault header).
@@ -26,15 +24,10 @@ enum SecretBox {
     ) -> SealedBox {
         precondition(Sodium.ready && key.count == keyByteCount && nonce.count == nonceByteCount)
         var output = [UInt8](repeating: 0, count: plaintext.count + tagByteCount)
-        let status = output.withUnsafeMutableBytes { out in
-            crypto_secretbox_easy(
-                out.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count),
-                nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                key.base.assumingMemoryBound(to: UInt8.self)
-            )
+        let sealed = output.withUnsafeMutableBytes { out in
+            Sodium.secretboxSeal(into: out, message: plaintext, nonce: nonce, key: key.base)
         }
-        precondition(status == 0, "crypto_secretbox_easy failed")
+        precondition(sealed, "crypto_secretbox_easy failed")
         return SealedBox(ciphertextWithTag: output)!
     }
 
@@ -47,22 +40,12 @@ enum SecretBox {
         precondition(Sodium.ready && key.count == keyByteCount && nonce.count == nonceByteCount)
         guard box.count >= tagByteCount else { return nil }
         let plaintext = SecureBuffer(count: box.count - tagByteCount)
-        let status = crypto_secretbox_open_easy(
-            plaintext.base.assumingMemoryBound(to: UInt8.self),
-            box.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(box.count),
-            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
-            key.base.assumingMemoryBound(to: UInt8.self)
-        )
-        return status == 0 ? plaintext : nil
+        return Sodium.secretboxOpen(into: plaintext.bytes, box: box, nonce: nonce, key: key.base) ? plaintext : nil
     }
 
     /// Removes `sodium_pad` padding; the unpadded length, or `nil` when the padding is malformed.
     static func unpaddedLength(of bytes: UnsafeRawBufferPointer, blockSize: Int) -> Int? {
         guard bytes.count > 0, bytes.count % blockSize == 0 else { return nil }
-        var length = 0
-        let status = sodium_unpad(
-            &length, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count, blockSize
-        )
-        return status == 0 ? length : nil
+        return Sodium.unpaddedLength(of: bytes, blockSize: blockSize)
     }
 }

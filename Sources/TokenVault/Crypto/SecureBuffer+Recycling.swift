@@ -1,4 +1,3 @@
-internal import CSodium
 import Synchronization
 
 /// Released guarded allocations, kept for the next `SecureBuffer` of the same size.
@@ -37,7 +36,7 @@ extension SecureBuffer {
             kept.append(Kept(base: base, count: count))
             return kept.count > mostKept ? kept.removeFirst() : nil
         }
-        if let evicted { sodium_free(evicted.base) }
+        if let evicted { Sodium.freeGuarded(evicted.base) }
         return true
     }
 }

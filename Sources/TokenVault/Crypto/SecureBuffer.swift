@@ -1,5 +1,3 @@
-internal import CSodium
-
 /// Bytes that must not leak: held in `sodium_malloc`'d memory (guard pages, `mlock`ed where the
 /// limit allows), zeroed when the last reference goes away, then freed by `sodium_free` or, if
 /// small, kept for the next buffer of the same size (SecureBuffer+Recycling.swift).
@@ -15,7 +13,7 @@ final class SecureBuffer: @unchecked Sendable {
         precondition(Sodium.ready && count >= 0)
         if let kept = Self.takeKept(count: count) {
             base = kept
-        } else if let allocated = sodium_malloc(Swift.max(count, 1)) {
+        } else if let allocated = Sodium.allocateGuarded(count: Swift.max(count, 1)) {
             base = allocated
         } else {
             fatalError("tokenvault: out of guarded memory (sodium_malloc of \(count) bytes failed)")
@@ -31,7 +29,7 @@ final class SecureBuffer: @unchecked Sendable {
     }
 
     deinit {
-        if !Self.keep(base, count: count) { sodium_free(base) }
+        if !Self.keep(base, count: count) { Sodium.freeGuarded(base) }
     }
 
     var bytes: UnsafeMutableRawBufferPointer {
@@ -95,11 +93,9 @@ struct SecureWriter: ~Copyable {
     /// at least one byte.
     mutating func pad(toMultipleOf blockSize: Int) {
         reserve(blockSize)
-        var padded = 0
-        let status = sodium_pad(
-            &padded, buffer.base.assumingMemoryBound(to: UInt8.self), count, blockSize, buffer.count
-        )
-        precondition(status == 0, "sodium_pad: buffer too small")
+        guard let padded = Sodium.pad(buffer.bytes, length: count, blockSize: blockSize) else {
+            preconditionFailure("sodium_pad: buffer too small")
+        }
         count = padded
     }
 

@@ -1,7 +1,9 @@
 internal import CSodium
 
-/// The one place that initialises libsodium. Every wrapper in this folder touches
-/// `Sodium.ready` before its first libsodium call.
+/// The one file that calls libsodium (as swift-system routes every system call through one
+/// place): initialisation, guarded memory, secretbox, padding, BLAKE2b, randomness, base64,
+/// constant-time comparison and zeroing. Every function touches `Sodium.ready` before its first
+/// libsodium call.
 enum Sodium {
     static let ready: Bool = {
         guard sodium_init() >= 0 else {
@@ -9,6 +11,75 @@ enum Sodium {
         }
         return true
     }()
+
+    // MARK: Guarded memory
+
+    /// `sodium_malloc`: `count` bytes between guard pages, `mlock`ed where the limit allows and
+    /// excluded from core dumps; `nil` when the allocation fails.
+    static func allocateGuarded(count: Int) -> UnsafeMutableRawPointer? {
+        precondition(ready)
+        return sodium_malloc(count)
+    }
+
+    /// `sodium_free`: zeroes, unlocks and unmaps an allocation of `allocateGuarded`.
+    static func freeGuarded(_ base: UnsafeMutableRawPointer) {
+        sodium_free(base)
+    }
+
+    // MARK: secretbox (XSalsa20-Poly1305)
+
+    static let secretboxKeyByteCount = Int(crypto_secretbox_KEYBYTES)
+    static let secretboxNonceByteCount = Int(crypto_secretbox_NONCEBYTES)
+    static let secretboxTagByteCount = Int(crypto_secretbox_MACBYTES)
+
+    /// `crypto_secretbox_easy` of `message` into `output` (`message.count` + tag bytes).
+    static func secretboxSeal(
+        into output: UnsafeMutableRawBufferPointer, message: UnsafeRawBufferPointer,
+        nonce: UnsafeRawBufferPointer, key: UnsafeRawPointer
+    ) -> Bool {
+        precondition(ready && output.count == message.count + secretboxTagByteCount && nonce.count == secretboxNonceByteCount)
+        return crypto_secretbox_easy(
+            output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+            message.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(message.count),
+            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), key.assumingMemoryBound(to: UInt8.self)
+        ) == 0
+    }
+
+    /// `crypto_secretbox_open_easy` of `box` into `output` (`box.count` - tag bytes); `false`
+    /// when the tag does not verify.
+    static func secretboxOpen(
+        into output: UnsafeMutableRawBufferPointer, box: UnsafeRawBufferPointer,
+        nonce: UnsafeRawBufferPointer, key: UnsafeRawPointer
+    ) -> Bool {
+        precondition(ready && output.count + secretboxTagByteCount == box.count && nonce.count == secretboxNonceByteCount)
+        return crypto_secretbox_open_easy(
+            output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+            box.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(box.count),
+            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), key.assumingMemoryBound(to: UInt8.self)
+        ) == 0
+    }
+
+    // MARK: Padding (ISO/IEC 7816-4)
+
+    /// `sodium_pad`: pads the first `length` bytes of `buffer` to a multiple of `blockSize`; the
+    /// padded length, or `nil` when `buffer` is too small.
+    static func pad(_ buffer: UnsafeMutableRawBufferPointer, length: Int, blockSize: Int) -> Int? {
+        precondition(ready)
+        var padded = 0
+        let status = sodium_pad(&padded, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), length, blockSize, buffer.count)
+        return status == 0 ? padded : nil
+    }
+
+    /// `sodium_unpad`: the unpadded length of `bytes`, or `nil` when the padding is malformed.
+    static func unpaddedLength(of bytes: UnsafeRawBufferPointer, blockSize: Int) -> Int? {
+        precondition(ready)
+        guard bytes.count > 0 else { return nil }
+        var length = 0
+        let status = sodium_unpad(&length, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count, blockSize)
+        return status == 0 ? length : nil
+    }
+
+    // MARK: Randomness
 
     /// Fills `buffer` with bytes from the kernel's CSPRNG.
     static func fillRandom(_ buffer: UnsafeMutableRawBufferPointer) {
@@ -79,6 +150,31 @@ extension Sodium {
             bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, variant
         )
         writer.append(encoded.bytes(in: 0..<(length - 1)))
+    }
+
+    /// Base64 of `bytes` into guarded memory, without a terminating NUL.
+    static func encodeBase64(_ bytes: UnsafeRawBufferPointer, variant: Base64Variant) -> Secret {
+        precondition(ready)
+        let length = sodium_base64_encoded_len(bytes.count, variant.raw)
+        let encoded = SecureBuffer(count: length)
+        _ = sodium_bin2base64(
+            encoded.base.assumingMemoryBound(to: CChar.self), length,
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, variant.raw
+        )
+        return Secret(buffer: encoded, range: 0..<(length - 1))
+    }
+
+    /// Decodes base64 into `output`; the decoded length, or `nil` when malformed or too long.
+    static func decodeBase64(_ text: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, variant: Base64Variant) -> Int? {
+        precondition(ready)
+        var length = 0
+        let status = text.withMemoryRebound(to: CChar.self) { chars in
+            sodium_base642bin(
+                output.baseAddress!.assumingMemoryBound(to: UInt8.self), output.count,
+                chars.baseAddress, chars.count, nil, &length, nil, variant.raw
+            )
+        }
+        return status == 0 ? length : nil
     }
 
     /// Decodes base64 into guarded memory; `nil` when malformed.

@@ -1,5 +1,3 @@
-internal import CSodium
-
 /// The 8-byte identifier of a vault key: keyed BLAKE2b-64 of a fixed label, so it reveals
 /// nothing about the key yet lets a reader say *which* key sealed a vault.
 public struct KeyID: Hashable, Sendable, CustomStringConvertible {
@@ -19,7 +17,7 @@ public struct KeyID: Hashable, Sendable, CustomStringConvertible {
 /// Text form: `tokenvault-key-v1:` followed by the standard base64 (with padding) of the
 /// 32 key bytes; 62 characters in all. See SECURITY.md, "Keys".
 public struct VaultKey: Sendable {
-    static let byteCount = Int(crypto_secretbox_KEYBYTES)
+    static let byteCount = Sodium.secretboxKeyByteCount
     static let textPrefix = "tokenvault-key-v1:"
     static let idLabel: StaticString = "tokenvault-key-id"
 
@@ -53,15 +51,7 @@ public struct VaultKey: Sendable {
         guard text.count > prefix.count, text.prefix(prefix.count).elementsEqual(prefix) else { return nil }
         let encoded = UnsafeRawBufferPointer(rebasing: text[prefix.count...])
         let material = SecureBuffer(count: byteCount)
-        var decodedLength = 0
-        let status = encoded.withMemoryRebound(to: CChar.self) { chars in
-            sodium_base642bin(
-                material.base.assumingMemoryBound(to: UInt8.self), byteCount,
-                chars.baseAddress, chars.count,
-                nil, &decodedLength, nil, sodium_base64_VARIANT_ORIGINAL
-            )
-        }
-        guard status == 0, decodedLength == byteCount else { return nil }
+        guard Sodium.decodeBase64(encoded, into: material.bytes, variant: .standard) == byteCount else { return nil }
         return VaultKey(material: material)
     }
 
@@ -69,15 +59,7 @@ public struct VaultKey: Sendable {
     func textLine() -> Secret {
         var writer = SecureWriter(capacity: 128)
         writer.append(public: Self.textPrefix)
-        let encodedLength = sodium_base64_encoded_len(Self.byteCount, sodium_base64_VARIANT_ORIGINAL)
-        writer.reserve(encodedLength)
-        let encoded = SecureBuffer(count: encodedLength)
-        _ = sodium_bin2base64(
-            encoded.base.assumingMemoryBound(to: CChar.self), encodedLength,
-            material.base.assumingMemoryBound(to: UInt8.self), Self.byteCount,
-            sodium_base64_VARIANT_ORIGINAL
-        )
-        writer.append(encoded.bytes(in: 0..<(encodedLength - 1)))  // without the NUL
+        writer.append(Sodium.encodeBase64(UnsafeRawBufferPointer(material.bytes), variant: .standard))
         writer.append(UInt8(ascii: "\n"))
         return writer.finish()
     }
