@@ -46,6 +46,16 @@ struct AtomicWriteTests {
         let folder = location.directory.string
         let watch = try FolderWatch(folder)
         var expected = Set(try store.read().profiles.keys)
+        /// Waits until `process` creates a writer's temp file; `false` when it exits without one.
+        func createsTemporaryFile(_ process: Process) -> Bool {
+            let deadline = MonotonicClock.now + 60
+            while MonotonicClock.now < deadline {
+                let running = process.isRunning
+                if watch.wait(timeout: 0.05, for: { $0.createdTemporaryFile(of: location) != nil }) != nil { return true }
+                if !running { return false }
+            }
+            return false
+        }
 
         // How long this machine takes from a writer's temp file to its rename, measured on
         // writes left to finish; the kills below spread over that span.
@@ -54,12 +64,12 @@ struct AtomicWriteTests {
             watch.drain()
             let name = "whole\(round)"
             let process = try launch(["import", name] + endpoint, environment: sandbox.environment, stdin: tokenJSON(name))
-            let created = watch.wait(timeout: 60) { $0.createdTemporaryFile(of: location) != nil }
+            let created = createsTemporaryFile(process)
             let start = MonotonicClock.now
             let renamed = watch.wait(timeout: 60) { $0.renamedTemporaryFile(of: location) }
             let span = MonotonicClock.now - start
             process.waitUntilExit()
-            try #require(created != nil, "import made no temp file beside the vault")
+            try #require(created, "import made no temp file beside the vault")
             try #require(renamed != nil, "import did not rename its temp file over the vault")
             #expect(process.terminationStatus == 0)
             spans.append(span)
@@ -79,7 +89,7 @@ struct AtomicWriteTests {
             let name = "k\(round)"
             let process = try launch(["import", name] + endpoint, environment: sandbox.environment, stdin: tokenJSON(name))
             // The clock starts when the temp file appears, not when the process starts.
-            guard watch.wait(timeout: 60, for: { $0.createdTemporaryFile(of: location) != nil }) != nil else {
+            guard createsTemporaryFile(process) else {
                 process.waitUntilExit()
                 Issue.record("round \(round): import made no temp file beside the vault (exit \(process.terminationStatus))")
                 return
