@@ -82,9 +82,9 @@ struct AtomicWriteTests {
         let delays = [0, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2].map { $0 * span }
         let wanted = 4
         var killedInsideWrite = 0
-        var rounds = 0
-        for round in 0..<60 where killedInsideWrite < wanted || round < 2 * delays.count {
-            rounds += 1
+        var round = 0
+        while round < 60 && (killedInsideWrite < wanted || round < 2 * delays.count) {
+            defer { round += 1 }
             watch.drain()
             let name = "k\(round)"
             let process = try launch(["import", name] + endpoint, environment: sandbox.environment, stdin: tokenJSON(name))
@@ -110,7 +110,7 @@ struct AtomicWriteTests {
             expected = names
         }
         // A kill that left the temp file behind landed between its creation and the rename.
-        #expect(killedInsideWrite >= wanted, "only \(killedInsideWrite) of \(rounds) kills landed inside a write (span \(span) s)")
+        #expect(killedInsideWrite >= wanted, "only \(killedInsideWrite) of \(round) kills landed inside a write (span \(span) s)")
         try sandbox.importProfile("after")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter(location.isTemporaryFile).isEmpty,
                 "the next write left stray temp files")

@@ -119,6 +119,6 @@ struct ConcurrencyTests {
             let state = after.profiles["stale\(index)"]?.refreshState
             #expect(state?.reauthenticationRequired == true, "the refused refresh of stale\(index) was lost")
         }
-        #expect(after.generation > before + UInt64(2 * count), "fewer writes than changes")
+        #expect(after.generation >= before + UInt64(3 * count), "fewer writes than changes")
     }
 }
