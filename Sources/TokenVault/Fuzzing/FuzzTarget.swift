@@ -11,7 +11,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// `tokenvault import`'s input (`ImportedTokens.parse`).
     case `import`
     /// A token endpoint's answer: an optional `NNN\n` status line (200 without one), then the
-    /// body. Server text comes out without control characters or the secrets that were sent.
+    /// body. Tokens taken are visible ASCII; server text comes out without control characters
+    /// or the secrets that were sent.
     case tokenResponse = "token-response"
     /// Token endpoint URLs (`EndpointURL`): plain http only to loopback, and an accepted URL
     /// rebuilt from its parts is accepted with the same parts.
@@ -104,26 +105,31 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
             body = UnsafeRawBufferPointer(rebasing: input[4...])
         }
         let sent = ["fuzz-refresh-token", "fuzz-client-secret"].map { Secret(copying: $0) }
+        // base64 of "fuzz-client:fuzz-client-secret", the Basic credential
+        let basic = Secret(copying: "ZnV6ei1jbGllbnQ6ZnV6ei1jbGllbnQtc2VjcmV0")
         let response = TokenResponse(
             HTTPResponse(status: status, body: Secret(copying: body), retryAfter: nil, location: nil, wwwAuthenticate: nil),
-            sent: sent
+            echoes: EchoMask(secrets: sent, basicCredential: basic)
         )
         func clean(_ text: String?) {
             guard let text else { return }
             precondition(!text.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) },
                          "server text kept a control character")
-            precondition(!text.contains("fuzz-refresh-token") && !text.contains("fuzz-client-secret"),
+            precondition(!["fuzz-refresh-token", "fuzz-client-secret", "ZnV6ei1jbGllbnQ6ZnV6ei1jbGllbnQtc2VjcmV0"].contains { text.contains($0) },
                          "server text kept a secret that was sent")
         }
         switch response {
         case .tokens(let tokens):
-            precondition(tokens.accessToken.count > 0, "an empty access token was accepted")
+            for token in [tokens.accessToken, tokens.refreshToken].compactMap({ $0 }) {
+                precondition(token.count > 0 && token.withUnsafeBytes { $0.allSatisfy { (0x21...0x7E).contains($0) } },
+                             "a token that is not visible ASCII was accepted")
+            }
             for lifetime in [tokens.expiresIn, tokens.refreshTokenExpiresIn] {
                 precondition((0...TokenResponse.longestLifetime).contains(lifetime ?? 0), "a lifetime out of range")
             }
             clean(tokens.tokenType)
             clean(tokens.scope)
-            _ = JWTExpiry.expiry(of: tokens.accessToken)
+            if let access = tokens.accessToken { _ = JWTExpiry.expiry(of: access) }
         case .failure(_, let error, let description):
             clean(error)
             clean(description)
