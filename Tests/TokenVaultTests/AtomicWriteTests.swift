@@ -273,8 +273,11 @@ struct AtomicWriteTests {
         #expect(synced < renamed, "the temp file was renamed over the vault before it was fsynced")
         let folderSynced = try #require(first(after: renamed) { $0.name == "fsync" && $0.descriptorNames(folder) && $0.result == 0 },
                                         "the folder was not fsynced after the rename")
-        let unlocked = try #require(first(after: locked) { ($0.name == "flock" && $0.arguments.contains("LOCK_UN") || $0.name == "close") && $0.descriptorNames(lock) },
-                                    "the writer lock was never released")
+        // flock belongs to the open file: only that descriptor's unlock or close releases it.
+        let lockDescriptor = String(trace[locked].arguments.prefix { $0 != "," })
+        let unlocked = try #require(first(after: locked) { call in
+            (call.name == "flock" && call.arguments.contains("LOCK_UN") || call.name == "close") && call.arguments.hasPrefix(lockDescriptor)
+        }, "the writer lock was never released")
         #expect(folderSynced < unlocked, "the writer lock was released before the write was durable")
         let writesToVault = trace.filter { call in
             (call.name.hasPrefix("write") || call.name.hasPrefix("pwrite") || call.name.hasSuffix("truncate")) && call.descriptorNames(vault)
