@@ -54,6 +54,12 @@ let package = Package(
             ],
             path: "Benchmarks/TokenVaultBenchmarks"
         ),
+        // The parsers' fuzz target: libFuzzer's when scripts/fuzz builds it (-D FUZZING, with
+        // sanitizers), otherwise a corpus replayer that the tests run. Not part of any product.
+        .executableTarget(
+            name: "tokenvault-fuzz",
+            dependencies: ["TokenVault"]
+        ),
         .testTarget(
             name: "TokenVaultTests",
             dependencies: [

@@ -20,11 +20,15 @@ func launch(_ arguments: [String], environment: [String: String], stdin: String?
 }
 
 extension Sandbox {
+    /// The library's own view of this sandbox's vault.
+    func store() throws -> VaultStore {
+        VaultStore(location: VaultLocation(path: FilePath(vault)), keys: try KeyRing.load(keyfile: FilePath(keyfile)))
+    }
+
     /// Writes `count` profiles straight through the library (about 0.5 KB each), so that a vault
     /// is large enough for its writes to take a while and kills to land inside them.
     func addBulkProfiles(_ count: Int) throws {
-        let store = VaultStore(location: VaultLocation(path: FilePath(vault)), keys: try KeyRing.load(keyfile: FilePath(keyfile)))
-        try store.update { profiles, _ in
+        try store().update { profiles, _ in
             for index in 0..<count { profiles["bulk\(index)"] = sampleProfile("bulk\(index)", accessLength: 300) }
         }
     }
@@ -79,5 +83,42 @@ struct ConcurrencyTests {
             .filter { $0.hasPrefix(".tokens.vault.tmp-") }
         #expect(leftovers.isEmpty, "stray temp files survived the next write: \(leftovers)")
         #expect(Set(try sandbox.profileNames()) == expected.union(["final"]))
+    }
+
+    @Test("imports, removals and refresh failures racing in separate processes keep every one of their changes")
+    func mixedWriters() throws {
+        let server = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant"}"#)])
+        let sandbox = try Sandbox()
+        let count = 6
+        for index in 0..<count { try sandbox.importProfile("leaving\(index)") }
+        for index in 0..<count {
+            let json = #"{"access_token":"\#(secretMarker)-a\#(index)","refresh_token":"\#(secretMarker)-r\#(index)","expires_in":-10}"#
+            try sandbox.expectSuccess(["import", "stale\(index)", "--token-endpoint", server.tokenURL, "--client-id", "c"], stdin: json)
+        }
+        let before = try sandbox.store().read().generation
+        // Each command reads the vault, changes one profile and writes it back, all at once.
+        var racers: [(command: String, process: Process)] = []
+        for index in 0..<count {
+            let json = #"{"access_token":"\#(secretMarker)-n\#(index)","refresh_token":"\#(secretMarker)-nr\#(index)","expires_in":600}"#
+            racers.append(("import", try launch(["import", "arriving\(index)", "--token-endpoint", "https://auth.example.com/t", "--client-id", "c"],
+                                                environment: sandbox.environment, stdin: json)))
+            racers.append(("remove", try launch(["remove", "leaving\(index)"], environment: sandbox.environment)))
+            racers.append(("token", try launch(["token", "stale\(index)"], environment: sandbox.environment)))
+        }
+        for (command, process) in racers {
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit, "\(command) died")
+            if command != "token" { #expect(process.terminationStatus == 0, "\(command) failed") }
+        }
+        #expect(server.requests.count == count)
+
+        let after = try sandbox.store().read()
+        let names = Set(after.profiles.keys)
+        #expect(names == Set((0..<count).flatMap { ["arriving\($0)", "stale\($0)"] }), "an import was lost or a removal undone")
+        for index in 0..<count {
+            let state = after.profiles["stale\(index)"]?.refreshState
+            #expect(state?.reauthenticationRequired == true, "the refused refresh of stale\(index) was lost")
+        }
+        #expect(after.generation >= before + UInt64(3 * count), "fewer writes than changes")
     }
 }

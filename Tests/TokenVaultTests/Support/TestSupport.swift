@@ -36,17 +36,23 @@ struct RunResult {
 /// new test fail against).
 let tokenvaultExecutable: String = {
     if let chosen = ProcessInfo.processInfo.environment["TOKENVAULT_TEST_EXECUTABLE"], !chosen.isEmpty { return chosen }
+    return builtExecutable("tokenvault")
+}()
+
+/// Where `swift build` put the executable `name`: beside the test bundle.
+func builtExecutable(_ name: String) -> String {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("tokenvault").path
+        let candidate = directory.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         directory = directory.deletingLastPathComponent()
     }
-    let fallback = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/tokenvault").path
-    return fallback
-}()
+    return sourceTree.appendingPathComponent(".build/debug/" + name).path
+}
+
+/// The package's folder.
+let sourceTree = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Runs a process to completion and collects its output.
 func runProcess(
