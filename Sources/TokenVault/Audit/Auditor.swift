@@ -56,7 +56,7 @@ public struct Auditor: Sendable {
                 finding.fixed = path.withPlatformString { chmod($0, mode.rawValue) } == 0
             case .removeStrayFile?:
                 // Under the writer lock, so that no writer is between creating it and renaming it.
-                finding.fixed = (try? FileLock.holding(location.lockPath, location: location, timeout: 5) {
+                finding.fixed = (try? location.holding(location.lockPath, timeout: 5) {
                     try path.unlink()
                 }) != nil
             case .removePlaintext?:
@@ -211,7 +211,7 @@ public struct Auditor: Sendable {
     /// Temp files are stray only when no writer holds the lock (a live writer's temp file is
     /// about to become the vault); with the lock taken, say nothing this time.
     private func checkStrayFiles() -> [AuditFinding] {
-        let strays = try? FileLock.holding(location.lockPath, location: location, timeout: 0) {
+        let strays = try? location.holding(location.lockPath, timeout: 0) {
             (try? location.directory.directoryEntries())?.filter(location.isTemporaryFile) ?? []
         }
         return (strays ?? []).map { name in
@@ -252,7 +252,7 @@ public struct Auditor: Sendable {
         AuditFinding(check: check, severity: severity, path: path.string, problem: problem, fix: fix, repair: repair)
     }
 
-    private func octal(_ mode: CModeT) -> String { VaultError.octal(FilePermissions(rawValue: mode)) }
+    private func octal(_ mode: CModeT) -> String { FilePermissions(rawValue: mode).octal }
 
     private static func sameFile(_ a: FilePath, _ b: FilePath) -> Bool {
         guard let x = try? a.stat(), let y = try? b.stat() else { return false }

@@ -32,7 +32,7 @@ public enum KeySource: Sendable, Equatable {
     /// Loads the keys. Reading `TOKENVAULT_KEY` copies it into guarded memory, overwrites the
     /// variable's bytes in this process's environment block (so `/proc/self/environ` no longer
     /// shows it) and removes it, so that child processes do not inherit it.
-    public func load() throws(VaultError) -> KeyRing {
+    public func load() throws(KeyError) -> KeyRing {
         switch self {
         case .keyfile(let path, _):
             return try KeyRing.load(keyfile: path)
