@@ -6,15 +6,15 @@ import Glibc
 /// The checks behind `tokenvault audit`: file types, owners and modes of the vault, its folder,
 /// its lock files and the keyfiles; the key in the environment; plaintext token files left
 /// near the vault; stray temp files; vault or keys tracked by git.
-public struct Auditor: Sendable {
-    public let location: VaultLocation
-    public let keyfiles: [FilePath]
-    public let keyInEnvironment: Bool
+package struct Auditor: Sendable {
+    package let location: VaultLocation
+    package let keyfiles: [FilePath]
+    package let keyInEnvironment: Bool
     /// Folders searched for old plaintext token files, besides the vault's.
-    public let searchFolders: [FilePath]
-    public let home: FilePath?
+    package let searchFolders: [FilePath]
+    package let home: FilePath?
 
-    public init(location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?) {
+    package init(location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?) {
         self.location = location
         self.keyfiles = keyfiles
         self.keyInEnvironment = keyInEnvironment
@@ -22,7 +22,7 @@ public struct Auditor: Sendable {
         self.home = home
     }
 
-    public func run() -> [AuditFinding] {
+    package func run() -> [AuditFinding] {
         var findings: [AuditFinding] = []
         findings += checkFolder()
         findings += checkPrivateFile(location.path, role: "vault", required: true)
@@ -44,7 +44,7 @@ public struct Auditor: Sendable {
     /// Warnings are repaired only with `fixWarnings`; plaintext files, whatever their severity,
     /// are removed only with `removePlaintext`. A folder that is sticky, someone else's, HOME or shared with other files
     /// never has a repair at all. Returns the findings with `fixed` set where the repair worked.
-    public func apply(_ findings: [AuditFinding], removePlaintext: Bool, fixWarnings: Bool = false) -> [AuditFinding] {
+    package func apply(_ findings: [AuditFinding], removePlaintext: Bool, fixWarnings: Bool = false) -> [AuditFinding] {
         findings.map { finding in
             var finding = finding
             // --remove-plaintext is its own request, for a warning (Inspector's storage) too.

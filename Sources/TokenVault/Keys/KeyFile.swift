@@ -1,10 +1,10 @@
 import SystemPackage
 
 /// Writing keyfiles.
-public enum KeyFile {
+package enum KeyFile {
     /// Creates `path` (0600, exclusively, not through a symbolic link) holding `key`, preceded by
     /// a comment with its id, and its missing folders (0700). Refuses to overwrite an existing file.
-    public static func create(at path: FilePath, with key: VaultKey) throws(KeyError) {
+    package static func create(at path: FilePath, with key: VaultKey) throws(KeyError) {
         do {
             try write(key, to: path)
         } catch {
