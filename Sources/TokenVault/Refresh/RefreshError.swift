@@ -21,6 +21,7 @@ public enum RefreshError: Error, Sendable {
     /// previous one: refreshing again would loop.
     case rejectedAgain(profile: String)
 
+    /// The profile that could not be refreshed.
     public var profile: String {
         switch self {
         case .reauthenticationRequired(let profile, _), .clientRejected(let profile, _),
