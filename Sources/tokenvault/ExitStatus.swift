@@ -77,14 +77,27 @@ enum ExitStatus: Int32, CaseIterable {
                 self = .vaultDamaged
             }
         case .unwritable: self = .vaultDamaged
+        case .busy: self = .busy
+        case .invalidProfileName: self = .usage
+        case .resealMismatch: self = .invalidInput
+        case .file(let error): self.init(error)
+        }
+    }
+
+    init(_ error: KeyError) {
+        switch error {
+        case .noKey, .keyfileMissing, .keyfileTooLarge, .malformedKey, .emptyKeySource: self = .keyUnavailable
+        case .file(let error): self.init(error)
+        }
+    }
+
+    init(_ error: FileError) {
+        switch error {
         case .insecure: self = .insecurePermissions
         case .alreadyExists: self = .alreadyExists
-        case .io: self = .ioFailure
+        case .missing, .io, .plaintextKept: self = .ioFailure
         case .busy: self = .busy
-        case .noKey, .keyfileMissing, .keyfileTooLarge, .malformedKey, .emptyKeySource: self = .keyUnavailable
-        case .invalidProfileName: self = .usage
-        case .invalidInput: self = .invalidInput
-        case .plaintextKept: self = .ioFailure
+        case .tooLarge, .lineTooLong: self = .invalidInput
         }
     }
 }
@@ -99,6 +112,22 @@ protocol ReportedError: Error {
 extension VaultError: ReportedError {
     var message: String { description }
     var status: ExitStatus { ExitStatus(self) }
+}
+
+extension KeyError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus { ExitStatus(self) }
+}
+
+extension FileError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus { ExitStatus(self) }
+}
+
+extension TokenInputError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus { .invalidInput }
+    var hint: String? { nil }
 }
 
 extension RefreshError: ReportedError {
@@ -117,14 +146,6 @@ extension DiscoveryError: ReportedError {
 extension ImportError: ReportedError {
     var message: String { description }
     var status: ExitStatus { isStale ? .staleInput : .invalidInput }
-    var hint: String? {
-        switch self {
-        case .chainHeldByOtherProfile(_, let holder):
-            return "import it under '\(holder)', or remove that profile first with 'tokenvault remove \(holder)'"
-        case .spentRefreshToken(let profile, _), .olderThanVault(let profile, _, _):
-            return "the vault's own tokens for '\(profile)' are newer: check 'tokenvault status \(profile)'; import fresh tokens from a new sign-in, or pass --force if you are sure these are current"
-        }
-    }
 }
 
 extension CommandFailure: ReportedError {}

@@ -27,7 +27,7 @@ struct RotateKey: ParsableCommand {
         let currentKeys: KeyRing
         do {
             currentKeys = try options.loadKeys()
-        } catch VaultError.noKey {
+        } catch KeyError.noKey {
             currentKeys = newKeys
         }
         let store = VaultStore(location: options.location, keys: currentKeys)

@@ -27,7 +27,7 @@ enum TokenInput {
 
     /// `--from` is token input: a path that is not a usable file is an input error (19) with a
     /// hint about --from, not a vault error.
-    private static func fromFileFailure(_ error: VaultError, path: FilePath) -> any Error {
+    private static func fromFileFailure(_ error: FileError, path: FilePath) -> any Error {
         switch error {
         case .insecure(_, .symlink):
             return CommandFailure(

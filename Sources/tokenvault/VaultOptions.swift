@@ -46,7 +46,7 @@ struct VaultSelection {
     /// Loads the keys from the first source that is set, warning about the ones it shadows.
     func loadKeys() throws -> KeyRing {
         guard let (source, shadowed) = KeySource.resolve(explicitKeyfile: keyfile) else {
-            throw VaultError.noKey
+            throw KeyError.noKey
         }
         for name in shadowed {
             Reporter.warning("\(name) ignored: \(describe(source)) comes first")

@@ -105,13 +105,13 @@ struct VaultKeyTests {
         #expect {
             try KeyRing.parse(Secret(copying: "# ok\ntokenvault-key-v1:AAAA\n"), source: "k")
         } throws: { error in
-            guard case VaultError.malformedKey(source: "k", line: 2) = error else { return false }
+            guard case KeyError.malformedKey(source: "k", line: 2) = error else { return false }
             return true
         }
         #expect {
             try KeyRing.parse(Secret(copying: "# only a comment\n"), source: "k")
         } throws: { error in
-            guard case VaultError.emptyKeySource = error else { return false }
+            guard case KeyError.emptyKeySource = error else { return false }
             return true
         }
     }

@@ -6,15 +6,15 @@ import Glibc
 /// The checks behind `tokenvault audit`: file types, owners and modes of the vault, its folder,
 /// its lock files and the keyfiles; the key in the environment; plaintext token files left
 /// near the vault; stray temp files; vault or keys tracked by git.
-public struct Auditor: Sendable {
-    public let location: VaultLocation
-    public let keyfiles: [FilePath]
-    public let keyInEnvironment: Bool
+package struct Auditor: Sendable {
+    package let location: VaultLocation
+    package let keyfiles: [FilePath]
+    package let keyInEnvironment: Bool
     /// Folders searched for old plaintext token files, besides the vault's.
-    public let searchFolders: [FilePath]
-    public let home: FilePath?
+    package let searchFolders: [FilePath]
+    package let home: FilePath?
 
-    public init(location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?) {
+    package init(location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?) {
         self.location = location
         self.keyfiles = keyfiles
         self.keyInEnvironment = keyInEnvironment
@@ -22,7 +22,7 @@ public struct Auditor: Sendable {
         self.home = home
     }
 
-    public func run() -> [AuditFinding] {
+    package func run() -> [AuditFinding] {
         var findings: [AuditFinding] = []
         findings += checkFolder()
         findings += checkPrivateFile(location.path, role: "vault", required: true)
@@ -44,7 +44,7 @@ public struct Auditor: Sendable {
     /// Warnings are repaired only with `fixWarnings`; plaintext files, whatever their severity,
     /// are removed only with `removePlaintext`. A folder that is sticky, someone else's, HOME or shared with other files
     /// never has a repair at all. Returns the findings with `fixed` set where the repair worked.
-    public func apply(_ findings: [AuditFinding], removePlaintext: Bool, fixWarnings: Bool = false) -> [AuditFinding] {
+    package func apply(_ findings: [AuditFinding], removePlaintext: Bool, fixWarnings: Bool = false) -> [AuditFinding] {
         findings.map { finding in
             var finding = finding
             // --remove-plaintext is its own request, for a warning (Inspector's storage) too.
@@ -56,7 +56,7 @@ public struct Auditor: Sendable {
                 finding.fixed = path.withPlatformString { chmod($0, mode.rawValue) } == 0
             case .removeStrayFile?:
                 // Under the writer lock, so that no writer is between creating it and renaming it.
-                finding.fixed = (try? FileLock.holding(location.lockPath, location: location, timeout: 5) {
+                finding.fixed = (try? location.holding(location.lockPath, timeout: 5) {
                     try path.unlink()
                 }) != nil
             case .removePlaintext?:
@@ -211,7 +211,7 @@ public struct Auditor: Sendable {
     /// Temp files are stray only when no writer holds the lock (a live writer's temp file is
     /// about to become the vault); with the lock taken, say nothing this time.
     private func checkStrayFiles() -> [AuditFinding] {
-        let strays = try? FileLock.holding(location.lockPath, location: location, timeout: 0) {
+        let strays = try? location.holding(location.lockPath, timeout: 0) {
             (try? location.directory.directoryEntries())?.filter(location.isTemporaryFile) ?? []
         }
         return (strays ?? []).map { name in
@@ -252,7 +252,7 @@ public struct Auditor: Sendable {
         AuditFinding(check: check, severity: severity, path: path.string, problem: problem, fix: fix, repair: repair)
     }
 
-    private func octal(_ mode: CModeT) -> String { VaultError.octal(FilePermissions(rawValue: mode)) }
+    private func octal(_ mode: CModeT) -> String { FilePermissions(rawValue: mode).octal }
 
     private static func sameFile(_ a: FilePath, _ b: FilePath) -> Bool {
         guard let x = try? a.stat(), let y = try? b.stat() else { return false }

@@ -99,7 +99,7 @@ extension FilePath {
     }
 
     /// `mkdir -p` with mode 0700 for every folder it creates; existing folders are left as they are.
-    func createDirectories() throws(VaultError) {
+    func createDirectories() throws(FileError) {
         if (try? stat()) != nil { return }
         var parent = self
         if parent.removeLastComponent(), !parent.isEmpty { try parent.createDirectories() }

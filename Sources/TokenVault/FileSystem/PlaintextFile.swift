@@ -6,15 +6,15 @@ import SystemPackage
 /// names that very file. A file renamed over the path meanwhile, or a file with other hard links
 /// (which would keep the tokens readable, or would lose their contents under a name nobody asked
 /// about), is left alone and reported (SECURITY.md, "Plaintext token files").
-public struct PlaintextFile: ~Copyable {
-    public let path: FilePath
+package struct PlaintextFile: ~Copyable {
+    package let path: FilePath
     let descriptor: FileDescriptor
     let opened: Stat
 
     /// Opens `path` without following a symbolic link or blocking on a FIFO. `forRemoval` opens it
     /// for writing as well, so that a file that could not be overwritten is refused before anything
     /// is imported from it.
-    public init(opening path: FilePath, forRemoval: Bool) throws(VaultError) {
+    package init(opening path: FilePath, forRemoval: Bool) throws(FileError) {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(
@@ -46,10 +46,10 @@ public struct PlaintextFile: ~Copyable {
     }
 
     /// The mode the file had when it was opened (to warn when others could read it).
-    public var permissions: FilePermissions { opened.permissions }
+    package var permissions: FilePermissions { opened.permissions }
 
     /// The whole file, into guarded memory.
-    public func read(limit: Int = 256 * 1024) throws(VaultError) -> Secret {
+    package func read(limit: Int = 256 * 1024) throws(FileError) -> Secret {
         try PrivateFile.readSecret(from: descriptor, path: path.string, limit: limit)
     }
 
@@ -58,7 +58,7 @@ public struct PlaintextFile: ~Copyable {
     /// hard link. Otherwise throws `.plaintextKept` and changes nothing. Journaling and
     /// copy-on-write file systems and SSDs may keep old blocks: this lowers the exposure, it does
     /// not guarantee erasure.
-    public consuming func scrubAndRemove() throws(VaultError) {
+    package consuming func scrubAndRemove() throws(FileError) {
         try checkStillTheFileRead()
         do {
             let size = Int(try descriptor.stat().size)
@@ -83,7 +83,7 @@ public struct PlaintextFile: ~Copyable {
         }
     }
 
-    private func checkStillTheFileRead() throws(VaultError) {
+    private func checkStillTheFileRead() throws(FileError) {
         let now: Stat
         do { now = try descriptor.stat() } catch { throw .io(path: path.string, operation: "stat", error) }
         let atPath = try? path.stat(followTargetSymlink: false)

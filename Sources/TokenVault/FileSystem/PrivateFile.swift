@@ -6,7 +6,7 @@ enum PrivateFile {
     static let privateMode: FilePermissions = [.ownerRead, .ownerWrite]
 
     /// Checks an open file's `fstat`.
-    static func check(_ status: Stat, path: String) throws(VaultError) {
+    static func check(_ status: Stat, path: String) throws(FileError) {
         guard status.type == .regular else { throw .insecure(path: path, .notRegularFile) }
         guard status.userID == currentUserID else {
             throw .insecure(path: path, .ownedByOtherUser(status.userID.rawValue))
@@ -17,10 +17,10 @@ enum PrivateFile {
     }
 
     /// Opens `path` read-only and checks it. `followSymlinks` is for keyfiles (secret mounts are
-    /// symbolic links); vaults are never followed.
+    /// symbolic links); vaults are never followed. No file at `path` is `.missing`.
     static func openForReading(
-        _ path: FilePath, followSymlinks: Bool, missing: VaultError
-    ) throws(VaultError) -> (FileDescriptor, Stat) {
+        _ path: FilePath, followSymlinks: Bool
+    ) throws(FileError) -> (FileDescriptor, Stat) {
         // Non-blocking: a FIFO planted at the path must not hang the open before fstat refuses it.
         var options: FileDescriptor.OpenOptions = [.closeOnExec, .nonBlocking]
         if !followSymlinks { options.insert(.noFollow) }
@@ -29,7 +29,7 @@ enum PrivateFile {
             descriptor = try FileDescriptor.open(path, .readOnly, options: options, retryOnInterrupt: true)
         } catch let error as Errno {
             switch error {
-            case .noSuchFileOrDirectory: throw missing
+            case .noSuchFileOrDirectory: throw .missing(path: path.string)
             case .tooManySymbolicLinkLevels: throw .insecure(path: path.string, .symlink)
             default: throw .io(path: path.string, operation: "open", error)
             }
@@ -40,7 +40,7 @@ enum PrivateFile {
             let status = try descriptor.stat()
             try check(status, path: path.string)
             return (descriptor, status)
-        } catch let error as VaultError {
+        } catch let error as FileError {
             try? descriptor.close()
             throw error
         } catch {
@@ -51,7 +51,7 @@ enum PrivateFile {
 
     /// Creates `path` exclusively with mode 0600 (whatever the umask: it can only clear bits) and
     /// never through a symbolic link.
-    static func createExclusively(_ path: FilePath, access: FileDescriptor.AccessMode = .writeOnly) throws(VaultError) -> FileDescriptor {
+    static func createExclusively(_ path: FilePath, access: FileDescriptor.AccessMode = .writeOnly) throws(FileError) -> FileDescriptor {
         do {
             return try FileDescriptor.open(
                 path, access, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
@@ -65,20 +65,20 @@ enum PrivateFile {
         }
     }
 
-    /// Reads a whole private file into guarded memory (keyfiles, old plaintext token files).
-    static func readSecret(_ path: FilePath, followSymlinks: Bool, limit: Int, missing: VaultError) throws(VaultError) -> Secret {
-        let (descriptor, _) = try openForReading(path, followSymlinks: followSymlinks, missing: missing)
+    /// Reads a whole private file into guarded memory (keyfiles, client-secret files).
+    static func readSecret(_ path: FilePath, followSymlinks: Bool, limit: Int) throws(FileError) -> Secret {
+        let (descriptor, _) = try openForReading(path, followSymlinks: followSymlinks)
         defer { try? descriptor.close() }
         return try readSecret(from: descriptor, path: path.string, limit: limit)
     }
 
-    static func readSecret(from descriptor: FileDescriptor, path: String, limit: Int) throws(VaultError) -> Secret {
+    static func readSecret(from descriptor: FileDescriptor, path: String, limit: Int) throws(FileError) -> Secret {
         let buffer = SecureBuffer(count: limit)
         do {
             let count = try descriptor.readAll(into: buffer.bytes)
             return Secret(buffer: buffer, range: 0..<count)
         } catch {
-            if error == .fileTooLarge { throw .invalidInput("\(path) is larger than \(limit) bytes") }
+            if error == .fileTooLarge { throw .tooLarge(path: path, limit: limit) }
             throw .io(path: path, operation: "read", error)
         }
     }

@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// Login names for the uids in messages: people know whose file it is by name, not by number.
-enum UserName {
+package enum UserName {
     /// The user's login name from the password database (`getpwuid_r`), or `uid N` when it has none.
-    static func of(_ uid: UInt32) -> String {
+    package static func of(_ uid: UInt32) -> String {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -16,10 +16,10 @@ enum UserName {
     }
 
     /// The effective user's name.
-    static var current: String { of(geteuid()) }
+    package static var current: String { of(geteuid()) }
 
     /// `'name' (uid N)`, or `uid N` alone when the uid has no name.
-    static func described(_ uid: UInt32) -> String {
+    package static func described(_ uid: UInt32) -> String {
         let name = of(uid)
         return name.hasPrefix("uid ") ? name : "'\(name)' (uid \(uid))"
     }

@@ -10,6 +10,7 @@ public enum ImportError: Error, Sendable, Equatable {
     /// it is an older copy of the chain than the vault's.
     case olderThanVault(profile: String, inputIssuedAt: UnixTime, profileIssuedAt: UnixTime)
 
+    /// The profile the import was into.
     public var profile: String {
         switch self {
         case .chainHeldByOtherProfile(let profile, _), .spentRefreshToken(let profile, _), .olderThanVault(let profile, _, _):

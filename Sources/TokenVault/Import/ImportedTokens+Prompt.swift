@@ -14,7 +14,7 @@ extension ImportedTokens {
     /// A token typed at the prompt: visible ASCII (0x21-0x7E), no spaces, braces or quotes.
     /// Anything else is a paste of something that is not a token (JSON, a sentence, a line with
     /// a label), refused before it is sealed.
-    package static func checkTyped(_ token: Secret, field: String) throws(VaultError) {
+    package static func checkTyped(_ token: Secret, field: String) throws(TokenInputError) {
         let shaped = token.withUnsafeBytes { bytes in
             bytes.allSatisfy { byte in
                 (0x21...0x7E).contains(byte) && byte != UInt8(ascii: "{") && byte != UInt8(ascii: "}")
@@ -22,7 +22,7 @@ extension ImportedTokens {
             }
         }
         guard shaped else {
-            throw .invalidInput("what was entered as \(field) does not look like a token: a token is visible ASCII without spaces, braces or quotes")
+            throw .notTokenShaped(field: field)
         }
     }
 
@@ -32,8 +32,8 @@ extension ImportedTokens {
         let buffer = SecureBuffer(count: pasteLimit)
         var count = 0
         var scanner = JSONObjectScanner()
-        func append(_ line: Secret) throws(VaultError) {
-            guard count + line.count + 1 <= pasteLimit else { throw .invalidInput("the pasted JSON is longer than \(pasteLimit / 1024) KiB") }
+        func append(_ line: Secret) throws(TokenInputError) {
+            guard count + line.count + 1 <= pasteLimit else { throw .pasteTooLong(limit: pasteLimit) }
             line.withUnsafeBytes { bytes in
                 if let source = bytes.baseAddress { buffer.base.advanced(by: count).copyMemory(from: source, byteCount: bytes.count) }
                 scanner.feed(bytes)
@@ -44,7 +44,7 @@ extension ImportedTokens {
         }
         try append(firstLine)
         while !scanner.isComplete {
-            guard let line = try nextLine() else { throw VaultError.invalidInput("the pasted JSON ended before its closing brace") }
+            guard let line = try nextLine() else { throw TokenInputError.pasteUnfinished }
             try append(line)
         }
         return try parse(Secret(buffer: buffer, range: 0..<count), now: now)

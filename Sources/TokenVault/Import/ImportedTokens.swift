@@ -24,17 +24,17 @@ public struct ImportedTokens: Sendable {
 
     /// Parses token JSON held in guarded memory. The buffer is unescaped in place and the
     /// tokens point into it.
-    public static func parse(_ input: Secret, now: UnixTime) throws(VaultError) -> ImportedTokens {
+    public static func parse(_ input: Secret, now: UnixTime) throws(TokenInputError) -> ImportedTokens {
         let buffer = SecureBuffer(count: input.count)
         input.withUnsafeBytes { buffer.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         let document: JSONDocument
         do {
             document = try JSONDocument(parsing: buffer, length: buffer.count)
         } catch {
-            throw .invalidInput("the token input is not valid JSON (\(error))")
+            throw TokenInputError.notJSON("\(error)")
         }
         guard case .object(let members) = document.root else {
-            throw .invalidInput("the token input is not a JSON object")
+            throw TokenInputError.notAnObject
         }
         var tokens = ImportedTokens()
         var expiresIn: Int64?
@@ -75,7 +75,7 @@ public struct ImportedTokens: Sendable {
             tokens.issuedAt = try Self.time(createdAtValue, in: document, field: "created_at")
         }
         guard tokens.accessToken != nil || tokens.refreshToken != nil else {
-            throw .invalidInput("the token input has neither an access_token nor a refresh_token")
+            throw TokenInputError.noTokens
         }
         return tokens
     }
@@ -83,15 +83,15 @@ public struct ImportedTokens: Sendable {
     /// Seconds from now, within ten years either way (an already expired token has a negative
     /// `expires_in`); `null` is absent. A JSON number, or a string of plain decimal digits
     /// (`JSONDocument.integer`).
-    private static func lifetime(_ value: JSONValue, in document: JSONDocument, field: String) throws(VaultError) -> Int64? {
+    private static func lifetime(_ value: JSONValue, in document: JSONDocument, field: String) throws(TokenInputError) -> Int64? {
         if case .null = value { return nil }
         guard let seconds = document.integer(value), seconds.magnitude <= 10 * 365 * 86_400 else {
-            throw .invalidInput("\(field) is not a number of seconds within ten years")
+            throw TokenInputError.badLifetime(field: field)
         }
         return seconds
     }
 
-    private static func time(_ value: JSONValue, in document: JSONDocument, field: String) throws(VaultError) -> UnixTime {
+    private static func time(_ value: JSONValue, in document: JSONDocument, field: String) throws(TokenInputError) -> UnixTime {
         if case .number = value, let seconds = document.integer(value) {
             // Milliseconds, as JavaScript writes them, are 1000 times too far in the future.
             let time = seconds > 100_000_000_000 ? seconds / 1000 : seconds
@@ -102,7 +102,7 @@ public struct ImportedTokens: Sendable {
             let text = document.string(range)
             if let parsed = ISO8601.parse(text), Self.plausible(parsed) { return parsed }
         }
-        throw .invalidInput("\(field) is neither Unix seconds nor an ISO 8601 time")
+        throw TokenInputError.badTime(field: field)
     }
 }
 

@@ -1,10 +1,18 @@
 import SystemPackage
 
 /// Writing keyfiles.
-public enum KeyFile {
+package enum KeyFile {
     /// Creates `path` (0600, exclusively, not through a symbolic link) holding `key`, preceded by
     /// a comment with its id, and its missing folders (0700). Refuses to overwrite an existing file.
-    public static func create(at path: FilePath, with key: VaultKey) throws(VaultError) {
+    package static func create(at path: FilePath, with key: VaultKey) throws(KeyError) {
+        do {
+            try write(key, to: path)
+        } catch {
+            throw .file(error)
+        }
+    }
+
+    private static func write(_ key: VaultKey, to path: FilePath) throws(FileError) {
         var folder = path
         if folder.removeLastComponent(), !folder.isEmpty { try folder.createDirectories() }
         let descriptor = try PrivateFile.createExclusively(path)

@@ -6,10 +6,14 @@ import Glibc
 /// Where the vault key comes from. First match wins: `TOKENVAULT_KEY` (the key text),
 /// `TOKENVAULT_KEYFILE` (a path), then an explicit keyfile (`--keyfile`).
 public enum KeySource: Sendable, Equatable {
+    /// `TOKENVAULT_KEY`.
     case environment
+    /// A keyfile, and what named it (`TOKENVAULT_KEYFILE` or `--keyfile`).
     case keyfile(FilePath, origin: String)
 
+    /// The variable that holds key lines themselves; read once, then wiped and unset.
     public static let keyVariable = "TOKENVAULT_KEY"
+    /// The variable that holds a keyfile's path.
     public static let keyfileVariable = "TOKENVAULT_KEYFILE"
 
     /// The source in force, and the sources it shadows (to warn about: ignoring an explicit
@@ -32,7 +36,7 @@ public enum KeySource: Sendable, Equatable {
     /// Loads the keys. Reading `TOKENVAULT_KEY` copies it into guarded memory, overwrites the
     /// variable's bytes in this process's environment block (so `/proc/self/environ` no longer
     /// shows it) and removes it, so that child processes do not inherit it.
-    public func load() throws(VaultError) -> KeyRing {
+    public func load() throws(KeyError) -> KeyRing {
         switch self {
         case .keyfile(let path, _):
             return try KeyRing.load(keyfile: path)

@@ -15,11 +15,4 @@ public enum DiscoveryError: Error, Sendable, CustomStringConvertible {
         case .invalidMetadata(let url, let problem): return "refusing the metadata at \(PrintableText.clean(url)): \(problem)"
         }
     }
-
-    public var hint: String? {
-        switch self {
-        case .unreachable: return "check the network and retry"
-        default: return "pass --token-endpoint URL (and --resource URI) instead of --server"
-        }
-    }
 }

@@ -22,7 +22,7 @@ struct RefreshEngine: Sendable {
 
     func refresh(_ name: String, reason: RefreshReason) throws -> TokenProfile {
         do {
-            return try FileLock.holding(location.refreshLockPath(for: name), location: location, timeout: refreshLockTimeout) {
+            return try location.holding(location.refreshLockPath(for: name), timeout: refreshLockTimeout) {
                 try refreshHoldingLock(name, reason: reason)
             }
         } catch VaultError.busy {
@@ -322,7 +322,7 @@ struct RefreshEngine: Sendable {
     /// refresh lock and only over the refresh token it replaces; otherwise (removed,
     /// re-imported, refreshed elsewhere) the vault's version wins and is returned.
     func sealKept(_ kept: SealFailure, name: String) throws -> TokenProfile {
-        try FileLock.holding(location.refreshLockPath(for: name), location: location, timeout: refreshLockTimeout) {
+        try location.holding(location.refreshLockPath(for: name), timeout: refreshLockTimeout) {
             if let sealed = try persist(name, spent: kept.spent, { $0 = kept.profile }) { return sealed }
             return try currentProfile(name)
         }

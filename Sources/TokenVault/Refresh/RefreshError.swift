@@ -21,6 +21,7 @@ public enum RefreshError: Error, Sendable {
     /// previous one: refreshing again would loop.
     case rejectedAgain(profile: String)
 
+    /// The profile that could not be refreshed.
     public var profile: String {
         switch self {
         case .reauthenticationRequired(let profile, _), .clientRejected(let profile, _),
@@ -49,23 +50,6 @@ extension RefreshError: CustomStringConvertible {
             return "refreshed profile '\(profile)' but could not seal the new tokens into the vault: \(cause)"
         case .rejectedAgain(let profile):
             return "the MCP server rejected a freshly refreshed token of profile '\(profile)'; refreshing again would loop"
-        }
-    }
-
-    public var hint: String? {
-        switch self {
-        case .reauthenticationRequired(let profile, _), .noRefreshToken(let profile):
-            return "sign in again (MCP Inspector's Quick OAuth Flow) and run 'tokenvault import \(profile) …' with the new tokens"
-        case .clientRejected(let profile, _):
-            return "register the client again and run 'tokenvault import \(profile) --client-id NEW_ID …' with new tokens"
-        case .configurationRejected(let profile, _):
-            return "check the profile's token endpoint and resource with 'tokenvault status \(profile)', then re-import it with corrected values"
-        case .transient:
-            return "nothing to fix here; 'tokenvault refresh PROFILE' retries, and a still-valid access token keeps being served"
-        case .sealFailed(let profile, _):
-            return "free space or fix the vault folder, then retry: a long-running app seals the kept tokens on its next call; if a one-shot command lost them, the old refresh token is spent and 'tokenvault import \(profile) …' with new tokens is needed"
-        case .rejectedAgain(let profile):
-            return "check that the profile's resource matches the MCP server ('tokenvault status \(profile)') and that the token's scope suffices"
         }
     }
 }

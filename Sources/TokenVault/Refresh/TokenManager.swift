@@ -39,7 +39,7 @@ public final class TokenManager: Sendable {
     /// Opens the vault the way the `tokenvault` command does: `vault`, else `TOKENVAULT_PATH`,
     /// else the default path; keys from `TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, else `keyfile`.
     public convenience init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws {
-        guard let (source, _) = KeySource.resolve(explicitKeyfile: keyfile) else { throw VaultError.noKey }
+        guard let (source, _) = KeySource.resolve(explicitKeyfile: keyfile) else { throw KeyError.noKey }
         let location = VaultLocation.resolve(explicit: vault)
         self.init(store: VaultStore(location: location, keys: try source.load(), logger: logger), logger: logger)
     }

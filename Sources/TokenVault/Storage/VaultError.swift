@@ -1,27 +1,37 @@
 import SystemPackage
 
-/// Failures of the vault, its keys and its files. Every case names the path or profile and the
-/// cause; `hint` gives the command that fixes it. Never carries a secret.
+/// Failures of the vault file and its lock files. Every case names the path or profile and the
+/// cause; never carries a secret. What a file operation on them met is `.file`.
 public enum VaultError: Error, Sendable {
+    /// No vault at `path` (or no folder for it).
     case vaultMissing(path: String)
+    /// The vault at `path` holds no profile named `profile`.
     case profileMissing(profile: String, path: String)
+    /// The vault's bytes cannot be opened: damaged, tampered, sealed with another key, or of a
+    /// format this build does not read (`VaultFormatError` says which).
     case unreadable(path: String, VaultFormatError)
     /// The vault cannot be written again (its last generation) or would be too large to read.
     case unwritable(path: String, VaultFormatError)
-    case insecure(path: String, FileProblem)
-    case alreadyExists(path: String)
-    case io(path: String, operation: String, Errno)
+    /// Another process held the vault's writer lock (or a refresh lock) longer than the wait.
     case busy(path: String, waitedSeconds: Int)
-    case noKey
-    case keyfileMissing(path: String)
-    /// A keyfile larger than the limit (64 KiB): not a keyfile.
-    case keyfileTooLarge(path: String, limit: Int)
-    case malformedKey(source: String, line: Int)
-    case emptyKeySource(source: String)
+    /// A profile name outside `ProfileName`'s rule: the vault holds none.
     case invalidProfileName(String)
-    case invalidInput(String)
-    /// A plaintext token file that was not overwritten or removed, and why.
-    case plaintextKept(path: String, PlaintextKept)
+    /// A re-seal under a new key did not read back the same profiles; nothing was written.
+    case resealMismatch
+    /// A file operation on the vault, its folder, a lock or a temp file failed.
+    case file(FileError)
+}
+
+extension VaultError {
+    /// `error`, met working on the vault at `vault`: a missing file or folder is the vault's
+    /// absence, and a lock held too long is the vault being busy.
+    init(_ error: FileError, vault: String) {
+        switch error {
+        case .missing: self = .vaultMissing(path: vault)
+        case .busy(_, let seconds): self = .busy(path: vault, waitedSeconds: seconds)
+        default: self = .file(error)
+        }
+    }
 }
 
 extension VaultError: CustomStringConvertible {
@@ -40,41 +50,14 @@ extension VaultError: CustomStringConvertible {
                 return "\(path) cannot be written: it would be \(size) bytes, more than a vault may be (\(limit))"
             default: return Self.describe(cause, path: path)
             }
-        case .insecure(let path, let problem):
-            switch problem {
-            case .symlink: return "\(path) is a symbolic link; refusing to follow it"
-            case .notRegularFile: return "\(path) is not a regular file"
-            case .accessibleByOthers(let mode):
-                return "\(path) has mode \(Self.octal(mode)); it must be private to its owner (0600)"
-            case .ownedByOtherUser(let uid):
-                return "\(path) belongs to user \(UserName.described(uid)), not to you (\(UserName.current))"
-            case .folderWritableByOthers(let mode):
-                return "the vault's folder \(path) has mode \(Self.octal(mode)): others could replace the vault or its lock files"
-            }
-        case .alreadyExists(let path):
-            return "\(path) already exists; refusing to overwrite it"
-        case .io(let path, let operation, let errno):
-            return "cannot \(operation) \(path): \(errno)"
         case .busy(let path, let seconds):
             return "another tokenvault process has held the writer lock on \(path) for over \(seconds)s"
-        case .noKey:
-            return "no vault key: TOKENVAULT_KEY, TOKENVAULT_KEYFILE and --keyfile are all unset"
-        case .keyfileMissing(let path):
-            return "keyfile \(path) does not exist"
-        case .keyfileTooLarge(let path, let limit):
-            return "keyfile \(path) is larger than \(limit / 1024) KiB; a keyfile holds a few key lines"
-        case .malformedKey(let source, let line):
-            return "line \(line) of \(source) is not a tokenvault key (expected tokenvault-key-v1:<base64 of 32 bytes>)"
-        case .emptyKeySource(let source):
-            return "\(source) holds no key"
         case .invalidProfileName(let name):
             return "'\(name)' is not a valid profile name (1-64 of A-Z a-z 0-9 - _ ., not starting with '.')"
-        case .invalidInput(let reason):
-            return reason
-        case .plaintextKept(let path, .replaced):
-            return "did not overwrite or remove \(path): it is no longer the file that was read (renamed, replaced or removed meanwhile); both are left as they are"
-        case .plaintextKept(let path, .otherHardLinks(let count)):
-            return "did not overwrite or remove \(path): it has \(count) other hard link\(count == 1 ? "" : "s"), under which the tokens would stay readable"
+        case .resealMismatch:
+            return "the re-sealed vault did not read back the same profiles; nothing was written"
+        case .file(let error):
+            return error.description
         }
     }
 
@@ -98,67 +81,6 @@ extension VaultError: CustomStringConvertible {
         case .badPayload(let reason): return "\(path) opened but its payload is malformed: \(reason)"
         case .unsupportedPayloadVersion(let version):
             return "\(path) holds payload version \(version); this tokenvault reads version \(VaultPayload.version)"
-        }
-    }
-
-    static func octal(_ permissions: FilePermissions) -> String {
-        let digits = String(permissions.rawValue & 0o7777, radix: 8)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
-
-    /// The command that fixes it.
-    public var hint: String? {
-        switch self {
-        case .vaultMissing: return "create it with 'tokenvault init', then 'tokenvault import PROFILE …'"
-        case .profileMissing(let profile, _):
-            return "list profiles with 'tokenvault list'; import this one with 'tokenvault import \(profile) …'"
-        case .unreadable(_, let cause):
-            switch cause {
-            case .sealedWithOtherKey:
-                return "use the keyfile the vault was sealed with (TOKENVAULT_KEYFILE or --keyfile); after a key rotation, keep the old key second in the keyfile until every vault is re-sealed"
-            case .unsupportedVersion, .unsupportedPayloadVersion, .unknownFlags:
-                return "upgrade tokenvault, or restore the vault from a backup"
-            default:
-                return "restore the vault from a backup, or start over with 'tokenvault init' and re-import every profile"
-            }
-        case .unwritable(_, let cause):
-            if case .tooLarge = cause { return "remove profiles no longer needed with 'tokenvault remove PROFILE', or keep some in a vault of their own (--vault)" }
-            return "start a new vault with 'tokenvault init --vault NEW' and re-import every profile into it"
-        case .insecure(let path, let problem):
-            switch problem {
-            case .accessibleByOthers: return "chmod 600 \(path)"
-            case .folderWritableByOthers(let mode) where mode.rawValue & 0o1000 != 0:
-                // Sticky: a shared folder like /tmp. Never suggest chmod on it.
-                return "\(path) is a shared folder: keep the vault in a folder of its own ('mkdir -m 700 DIR' and --vault or TOKENVAULT_PATH=DIR/tokens.vault)"
-            case .folderWritableByOthers:
-                return "chmod 700 \(path) if the folder is the vault's alone; otherwise keep the vault in a folder of its own ('mkdir -m 700 DIR' and --vault or TOKENVAULT_PATH=DIR/tokens.vault)"
-            case .ownedByOtherUser(let uid):
-                let owner = UserName.of(uid)
-                return "only \(owner) or root can change that: run tokenvault as \(owner), or, if the file is meant to be yours, root must check it and hand it over ('sudo chown \(UserName.current) \(path)'); never adopt a key another user held (make your own with 'tokenvault keygen')"
-            case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
-            }
-        case .alreadyExists: return "choose another path, or remove the file first if you are sure it is not needed"
-        case .io(_, _, let errno):
-            switch errno {
-            case .noSuchFileOrDirectory: return "check the path"
-            case .permissionDenied, .notPermitted: return "check the permissions of the file and of the folders above it"
-            case .readOnlyFileSystem: return "the file system is mounted read-only; use a vault on a writable one"
-            case .noSpace, .diskQuotaExceeded: return "free some space (or quota) on that file system"
-            default: return "check free space, the folder's permissions and the mount"
-            }
-        case .busy(let path, _): return "find the holder with 'fuser \(path).lock' and retry"
-        case .keyfileTooLarge:
-            return "point TOKENVAULT_KEYFILE or --keyfile at the keyfile itself ('tokenvault keygen --output FILE' writes one)"
-        case .noKey, .keyfileMissing:
-            return "create a key with 'tokenvault keygen --output ~/.config/tokenvault/key' and set TOKENVAULT_KEYFILE to it"
-        case .malformedKey, .emptyKeySource:
-            return "regenerate the key with 'tokenvault keygen --output FILE', or restore the keyfile from its backup"
-        case .invalidProfileName: return "choose a name like 'readonly' or 'admin'"
-        case .invalidInput: return nil
-        case .plaintextKept(let path, .replaced):
-            return "look at what \(path) holds now; the file that was imported may still exist under another name: find it and delete it yourself"
-        case .plaintextKept(let path, .otherHardLinks):
-            return "find every name with 'find / -xdev -samefile \(path)' and delete them all; then rotate the tokens, which were readable there"
         }
     }
 }

@@ -25,9 +25,12 @@ public struct VaultStore: Sendable {
     // MARK: Reading
 
     public func read() throws(VaultError) -> VaultSnapshot {
-        let (descriptor, status) = try PrivateFile.openForReading(
-            location.path, followSymlinks: false, missing: .vaultMissing(path: pathString)
-        )
+        let (descriptor, status): (FileDescriptor, Stat)
+        do {
+            (descriptor, status) = try PrivateFile.openForReading(location.path, followSymlinks: false)
+        } catch {
+            throw VaultError(error, vault: pathString)
+        }
         defer { try? descriptor.close() }
         let size = Int(status.size)
         try checkFrame(descriptor, size: size)
@@ -45,7 +48,7 @@ public struct VaultStore: Sendable {
                 do {
                     count = try descriptor.read(fromAbsoluteOffset: 0, into: buffer)
                 } catch {
-                    throw .io(path: pathString, operation: "read", error as? Errno ?? .ioError)
+                    throw .file(.io(path: pathString, operation: "read", error as? Errno ?? .ioError))
                 }
                 do throws(VaultFormatError) {
                     try VaultHeader.check(start: UnsafeRawBufferPointer(rebasing: buffer[0..<count]), size: size)
@@ -74,7 +77,7 @@ public struct VaultStore: Sendable {
         } catch Errno.fileTooLarge {
             throw .unreadable(path: pathString, .badLength(size: expectedSize))
         } catch {
-            throw .io(path: pathString, operation: "read", error as? Errno ?? .ioError)
+            throw .file(.io(path: pathString, operation: "read", error as? Errno ?? .ioError))
         }
     }
 
@@ -107,13 +110,10 @@ public struct VaultStore: Sendable {
     /// Creates an empty vault; refuses to replace an existing one.
     public func create() throws(VaultError) {
         try ensureDirectory()
-        do {
-            try FileLock.holding(location.lockPath, location: location, timeout: lockTimeout) {
-                if currentIdentity() != nil { throw VaultError.alreadyExists(path: pathString) }
-                try write([:], generation: 1)
-            }
-        } catch {
-            throw error as! VaultError
+        let lock = try location.lock(location.lockPath, timeout: lockTimeout)
+        try withExtendedLifetime(lock) { () throws(VaultError) in
+            if currentIdentity() != nil { throw .file(.alreadyExists(path: pathString)) }
+            try write([:], generation: 1)
         }
     }
 
@@ -124,7 +124,7 @@ public struct VaultStore: Sendable {
     public func update<Result>(
         _ change: (inout [String: TokenProfile], VaultSnapshot) throws -> Result
     ) throws -> Result {
-        try FileLock.holding(location.lockPath, location: location, timeout: lockTimeout) {
+        try location.holding(location.lockPath, timeout: lockTimeout) {
             removeStrayTemporaryFiles()
             let current = try read()
             var profiles = current.profiles
@@ -141,37 +141,35 @@ public struct VaultStore: Sendable {
     /// atomically. Returns the key id the vault was sealed with before.
     public func rotate(to newKeys: KeyRing) throws(VaultError) -> KeyID {
         let either = VaultStore(location: location, keys: KeyRing(keys: newKeys.keys + keys.keys), logger: logger)
-        do {
-            return try FileLock.holding(location.lockPath, location: location, timeout: lockTimeout) {
-                either.removeStrayTemporaryFiles()
-                let current = try either.read()
-                var profiles = current.profiles
-                either.markRollback(&profiles, generation: current.generation)
-                let payload = VaultPayload.encode(profiles)
-                let generation = try nextGeneration(after: current)
-                let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: generation)
+        let lock = try location.lock(location.lockPath, timeout: lockTimeout)
+        return try withExtendedLifetime(lock) { () throws(VaultError) in
+            either.removeStrayTemporaryFiles()
+            let current = try either.read()
+            var profiles = current.profiles
+            either.markRollback(&profiles, generation: current.generation)
+            let payload = VaultPayload.encode(profiles)
+            let generation = try nextGeneration(after: current)
+            let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: generation)
+            let reopened: [String: TokenProfile]
+            do throws(VaultFormatError) {
                 let check = try Self.openBytes(file, keys: KeyRing(keys: [newKeys.sealingKey]))
-                let reopened = try VaultPayload.decode(check.plaintext)
-                guard Set(reopened.keys) == Set(profiles.keys),
-                      reopened.allSatisfy({ name, profile in
-                          profiles[name].map { Self.sameTokens(profile, $0) } ?? false
-                      })
-                else {
-                    throw VaultError.invalidInput("the re-sealed vault did not read back the same profiles; nothing was written")
-                }
-                try either.replaceAtomically(with: file)
-                either.recordGeneration(generation)
-                logger.notice("re-sealed the vault under a new key", metadata: [
-                    "path": "\(pathString)", "from": "\(current.sealedWith)", "to": "\(newKeys.sealingKey.id)",
-                ])
-                return current.sealedWith
+                reopened = try VaultPayload.decode(check.plaintext)
+            } catch {
+                throw .unreadable(path: pathString, error)
             }
-        } catch let error as VaultError {
-            throw error
-        } catch let error as VaultFormatError {
-            throw .unreadable(path: pathString, error)
-        } catch {
-            throw .invalidInput("\(error)")
+            guard Set(reopened.keys) == Set(profiles.keys),
+                  reopened.allSatisfy({ name, profile in
+                      profiles[name].map { Self.sameTokens(profile, $0) } ?? false
+                  })
+            else {
+                throw .resealMismatch
+            }
+            try either.replaceAtomically(with: file)
+            either.recordGeneration(generation)
+            logger.notice("re-sealed the vault under a new key", metadata: [
+                "path": "\(pathString)", "from": "\(current.sealedWith)", "to": "\(newKeys.sealingKey.id)",
+            ])
+            return current.sealedWith
         }
     }
 
@@ -218,7 +216,12 @@ public struct VaultStore: Sendable {
     func replaceAtomically(with bytes: [UInt8]) throws(VaultError) {
         let suffix = Sodium.randomBytes(count: 6).hexString
         let temporary = location.directory.appending(location.temporaryPrefix + suffix)
-        let descriptor = try PrivateFile.createExclusively(temporary)
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try PrivateFile.createExclusively(temporary)
+        } catch {
+            throw .file(error)
+        }
         var renamed = false
         defer { if !renamed { try? temporary.unlink() } }
         do {
@@ -226,13 +229,13 @@ public struct VaultStore: Sendable {
             try bytes.withUnsafeBytes { try descriptor.writeAll($0) }
             try descriptor.sync()
         } catch {
-            throw .io(path: temporary.string, operation: "write", error as? Errno ?? .ioError)
+            throw .file(.io(path: temporary.string, operation: "write", error as? Errno ?? .ioError))
         }
         do {
             try temporary.rename(to: location.path)
             renamed = true
         } catch {
-            throw .io(path: pathString, operation: "replace", error)
+            throw .file(.io(path: pathString, operation: "replace", error))
         }
         try syncDirectory()
     }
@@ -244,7 +247,7 @@ public struct VaultStore: Sendable {
             defer { try? descriptor.close() }
             try descriptor.sync()
         } catch {
-            throw .io(path: folder.string, operation: "sync folder", (error as? Errno) ?? .ioError)
+            throw .file(.io(path: folder.string, operation: "sync folder", (error as? Errno) ?? .ioError))
         }
     }
 
@@ -318,6 +321,10 @@ public struct VaultStore: Sendable {
 
     /// Creates the vault's folder (0700) when it is missing, with its missing parents.
     private func ensureDirectory() throws(VaultError) {
-        try location.directory.createDirectories()
+        do {
+            try location.directory.createDirectories()
+        } catch {
+            throw .file(error)
+        }
     }
 }

@@ -1,28 +1,12 @@
 import SystemPackage
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// The keys a process holds, in order: the first seals, every one opens. A keyfile with the new
-/// key first and the old key second is how a fleet rotates without downtime (SECURITY.md, "Key
-/// rotation").
-public struct KeyRing: Sendable {
-    public let keys: [VaultKey]
+extension KeyRing {
+    /// The largest keyfile read, 64 KiB: a keyfile holds a few key lines.
+    static let keyfileLimit = 64 * 1024
 
-    public init(keys: [VaultKey]) {
-        precondition(!keys.isEmpty, "a key ring needs at least one key")
-        self.keys = keys
-    }
-
-    public var sealingKey: VaultKey { keys[0] }
-    public var ids: [KeyID] { keys.map(\.id) }
-
-    func key(withID id: KeyID) -> VaultKey? {
-        keys.first { $0.id == id }
-    }
-
-    /// Parses key lines: one key a line, blank lines and `#` comments ignored.
-    static func parse(_ text: Secret, source: String) throws(VaultError) -> KeyRing {
+    /// Parses key lines: one key a line, blank lines and `#` comments ignored. `source` names
+    /// where the text came from in errors.
+    static func parse(_ text: Secret, source: String) throws(KeyError) -> KeyRing {
         var keys: [VaultKey] = []
         var malformedLine: Int?
         text.withUnsafeBytes { bytes in
@@ -57,14 +41,16 @@ public struct KeyRing: Sendable {
 
     /// Reads a keyfile. It must be a regular file owned by the current user with no access for
     /// group or others; a symbolic link to such a file is fine (secret mounts use them).
-    public static func load(keyfile path: FilePath) throws(VaultError) -> KeyRing {
-        let limit = 64 * 1024
+    public static func load(keyfile path: FilePath) throws(KeyError) -> KeyRing {
         let text: Secret
         do {
-            text = try PrivateFile.readSecret(path, followSymlinks: true, limit: limit, missing: .keyfileMissing(path: path.string))
-        } catch .invalidInput {
-            // The only input error a read reports: more than `limit` bytes.
-            throw .keyfileTooLarge(path: path.string, limit: limit)
+            text = try PrivateFile.readSecret(path, followSymlinks: true, limit: keyfileLimit)
+        } catch .missing {
+            throw .keyfileMissing(path: path.string)
+        } catch .tooLarge {
+            throw .keyfileTooLarge(path: path.string, limit: keyfileLimit)
+        } catch {
+            throw .file(error)
         }
         return try parse(text, source: path.string)
     }

@@ -1,0 +1,36 @@
+/// Why no vault key could be had. Every case names the keyfile or the variable the key was
+/// looked for in; none carries key material.
+public enum KeyError: Error, Sendable, Equatable {
+    /// No key source is set: neither `TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, nor a keyfile.
+    case noKey
+    /// No keyfile at `path`.
+    case keyfileMissing(path: String)
+    /// A keyfile larger than `limit` bytes (64 KiB): not a keyfile.
+    case keyfileTooLarge(path: String, limit: Int)
+    /// Line `line` of `source` (a keyfile's path, or `TOKENVAULT_KEY`) is not a key line.
+    case malformedKey(source: String, line: Int)
+    /// `source` holds no key line at all.
+    case emptyKeySource(source: String)
+    /// Reading or writing a keyfile failed: not private, not a regular file, already there, or
+    /// a system call that failed.
+    case file(FileError)
+}
+
+extension KeyError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .noKey:
+            return "no vault key: TOKENVAULT_KEY, TOKENVAULT_KEYFILE and --keyfile are all unset"
+        case .keyfileMissing(let path):
+            return "keyfile \(path) does not exist"
+        case .keyfileTooLarge(let path, let limit):
+            return "keyfile \(path) is larger than \(limit / 1024) KiB; a keyfile holds a few key lines"
+        case .malformedKey(let source, let line):
+            return "line \(line) of \(source) is not a tokenvault key (expected tokenvault-key-v1:<base64 of 32 bytes>)"
+        case .emptyKeySource(let source):
+            return "\(source) holds no key"
+        case .file(let error):
+            return error.description
+        }
+    }
+}
