@@ -4,8 +4,9 @@
 /// unescaped string is never longer than its escaped form) and keeps only their byte ranges, so a
 /// token read from a vault or from stdin becomes a `Secret` slice without ever being a `String`.
 /// Not `indirect`: the arrays already hold the nesting, and a boxed scalar would cost an
-/// allocation for every member of every profile.
-enum JSONValue {
+/// allocation for every member of every profile. `Sendable` is declared, not inferred: inferring
+/// it through the recursive member tuples sends the compiler round in a cycle.
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(Range<Int>)
