@@ -50,7 +50,9 @@ struct Audit: ParsableCommand {
         var search: [FilePath] = []
         if let home = getenv("HOME").map({ String(cString: $0) }) { search.append(FilePath(home)) }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        if getcwd(&buffer, buffer.count) != nil { search.append(FilePath(String(cString: buffer))) }
+        if getcwd(&buffer, buffer.count) != nil {
+            search.append(FilePath(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+        }
         let auditor = Auditor(
             location: options.location, keyfiles: keyfiles,
             keyInEnvironment: getenv(KeySource.keyVariable).map { $0.pointee != 0 } ?? false,

@@ -63,7 +63,7 @@ struct FaultServerSelfTests {
         let server = try FaultServer([.delay(seconds: 2, then: FaultServer.json(200, "{}"))])
         let result = try curl(["--max-time", "0.5", server.tokenURL])
         #expect(result.status == 28)
-        #expect(try elapsed { server.stop() } < .seconds(1))
+        #expect(elapsed { server.stop() } < .seconds(1))
         #expect(server.requests.count == 1)
     }
 
@@ -123,6 +123,6 @@ struct FaultServerSelfTests {
         #expect(try curl(["--max-time", "0.2", server.tokenURL]).status == 28)
         let result = try curl([server.tokenURL])
         #expect(result.stdout == "{}")
-        #expect(try elapsed { server.stop() } < .milliseconds(500))
+        #expect(elapsed { server.stop() } < .milliseconds(500))
     }
 }

@@ -155,7 +155,7 @@ struct RefreshServerTests {
         let sandbox = try Sandbox()
         let seeded = try server.seed(accessLifetime: -5, clientID: "confidential-app", confidential: true)
         let secretFile = sandbox.directory.file("client-secret")
-        FileManager.default.createFile(atPath: secretFile, contents: Data((seeded["client_secret"] as! String + "\n").utf8),
+        _ = FileManager.default.createFile(atPath: secretFile, contents: Data((seeded["client_secret"] as! String + "\n").utf8),
                                        attributes: [.posixPermissions: 0o600])
         var tokens = seeded
         tokens["client_secret"] = nil

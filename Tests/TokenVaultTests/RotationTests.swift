@@ -10,7 +10,7 @@ struct RotationTests {
     }
 
     func writePrivate(_ path: String, _ text: String) {
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }
 
     @Test("rotate-key re-seals under the new key; the old key is then refused with the new key id")
@@ -92,7 +92,7 @@ struct RotationRaceTests {
         let newKey = sandbox.directory.file("new-key")
         try sandbox.expectSuccess(["keygen", "--output", newKey])
         let both = sandbox.directory.file("both")
-        FileManager.default.createFile(atPath: both, contents: Data((try String(contentsOfFile: newKey, encoding: .utf8) + String(contentsOfFile: sandbox.keyfile, encoding: .utf8)).utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: both, contents: Data((try String(contentsOfFile: newKey, encoding: .utf8) + String(contentsOfFile: sandbox.keyfile, encoding: .utf8)).utf8), attributes: [.posixPermissions: 0o600])
         let seeded = try server.seedJSON(accessLifetime: -5)
         try sandbox.expectSuccess(["import", "p", "--token-endpoint", server.tokenEndpoint, "--resource", server.resource], stdin: seeded)
         try server.setDelay(milliseconds: 1500)

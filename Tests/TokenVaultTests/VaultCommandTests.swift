@@ -85,7 +85,7 @@ struct VaultCommandTests {
         let sandbox = try Sandbox()
         let legacy = sandbox.directory.file(".mcp_tokens_admin.json")
         let content = #"{"access_token":"\#(secretMarker)-old-at","refresh_token":"\#(secretMarker)-old-rt","expires_at":"2099-01-01T00:00:00Z","created_at":1700000000.5}"#
-        FileManager.default.createFile(atPath: legacy, contents: Data(content.utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: legacy, contents: Data(content.utf8), attributes: [.posixPermissions: 0o644])
         let result = try sandbox.expectSuccess(
             ["import", "admin", "--token-endpoint", "https://auth.example.com/token", "--client-id", "abc",
              "--from", legacy, "--remove-plaintext"])
@@ -100,7 +100,7 @@ struct VaultCommandTests {
     func failedImportKeepsPlaintext() throws {
         let sandbox = try Sandbox(initialised: false)
         let legacy = sandbox.directory.file(".mcp_tokens_readonly.json")
-        FileManager.default.createFile(atPath: legacy, contents: Data(#"{"access_token":"\#(secretMarker)-x"}"#.utf8))
+        _ = FileManager.default.createFile(atPath: legacy, contents: Data(#"{"access_token":"\#(secretMarker)-x"}"#.utf8))
         let result = try sandbox.run(["import", "p", "--token-endpoint", "https://a.example/t", "--client-id", "c", "--from", legacy, "--remove-plaintext"])
         #expect(result.status == 15)
         #expect(FileManager.default.fileExists(atPath: legacy))
@@ -245,7 +245,7 @@ struct FileSafetyTests {
         try sandbox.expectSuccess(["keygen", "--output", newKey])
         let both = sandbox.directory.file("both-keys")
         let text = try String(contentsOfFile: newKey, encoding: .utf8) + String(contentsOfFile: sandbox.keyfile, encoding: .utf8)
-        FileManager.default.createFile(atPath: both, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: both, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         let status = try sandbox.expectSuccess(["status"], environment: ["TOKENVAULT_KEYFILE": both])
         #expect(status.stdout.contains("an older key"))
         try sandbox.importProfile("q")  // written with the old keyfile: still the old key

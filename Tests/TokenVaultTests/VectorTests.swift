@@ -237,7 +237,7 @@ struct VectorTests {
         let snapshot = try result.get()
         #expect(snapshot.generation == (try #require(expect.generation)))
         #expect(snapshot.sealedWith.description == (try #require(expect.keyID)))
-        #expect(snapshot.sealedWithCurrentKey == (try #require(expect.sealedWithFirstKey)))
+        #expect(snapshot.sealedWithCurrentKey == (try #require(expect.sealedWithFirstKey as Bool?)))
         let profiles = try #require(expect.profiles)
         #expect(snapshot.profiles.keys.sorted() == profiles.keys.sorted())
         for (name, members) in profiles {

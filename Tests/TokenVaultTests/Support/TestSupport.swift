@@ -13,7 +13,7 @@ final class TemporaryDirectory {
         var template = Array((NSTemporaryDirectory() + "tokenvault-test-XXXXXX").utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit {
@@ -158,7 +158,7 @@ final class Sandbox {
             usleep(20_000)
         }
         return {
-            FileManager.default.createFile(atPath: release, contents: nil)
+            _ = FileManager.default.createFile(atPath: release, contents: nil)
             holder.waitUntilExit()
         }
     }
