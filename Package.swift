@@ -66,6 +66,7 @@ let package = Package(
                 "TokenVault",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            exclude: ["JSONCases"],
             resources: [.copy("Vectors")]
         ),
     ]

@@ -135,6 +135,16 @@ extension RefreshError: ReportedError {
     var status: ExitStatus { ExitStatus(self) }
 }
 
+extension ConfigurationError: ReportedError {
+    var message: String { description }
+    var status: ExitStatus { .usage }
+    var hint: String? {
+        switch self {
+        case .badHTTPTimeout: return "unset it or set e.g. \(VaultConfiguration.httpTimeoutVariable)=30"
+        }
+    }
+}
+
 extension DiscoveryError: ReportedError {
     var message: String { description }
     var status: ExitStatus {

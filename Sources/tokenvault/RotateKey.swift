@@ -30,7 +30,7 @@ struct RotateKey: ParsableCommand {
         } catch KeyError.noKey {
             currentKeys = newKeys
         }
-        let store = VaultStore(location: options.location, keys: currentKeys)
+        let store = try options.selection.configuration().store(keys: currentKeys)
         let previous = try store.rotate(to: newKeys)
         let target = newKeys.sealingKey.id
         if previous == target {

@@ -43,21 +43,36 @@ struct VaultSelection {
         VaultLocation.resolve(explicit: vault)
     }
 
-    /// Loads the keys from the first source that is set, warning about the ones it shadows.
-    func loadKeys() throws -> KeyRing {
-        guard let (source, shadowed) = KeySource.resolve(explicitKeyfile: keyfile) else {
-            throw KeyError.noKey
-        }
-        for name in shadowed {
-            Reporter.warning("\(name) ignored: \(describe(source)) comes first")
-        }
-        return try source.load()
+    /// The library's configuration for these choices, logging through the command's logger
+    /// (warnings in the command's own voice, the rest only with TOKENVAULT_LOG_LEVEL).
+    func configuration() throws -> VaultConfiguration {
+        try VaultConfiguration(vault: vault, keyfile: keyfile, logger: CommandLogging.logger)
     }
 
-    /// The store logs through the command's logger, like the refresh engine: warnings in the
-    /// command's own voice, the rest only with TOKENVAULT_LOG_LEVEL.
+    /// Loads the keys from the first source that is set, warning about the ones it shadows.
+    func loadKeys() throws -> KeyRing {
+        let configuration = try configuration()
+        warnShadowed(configuration)
+        return try configuration.loadKeys()
+    }
+
     func store() throws -> VaultStore {
-        VaultStore(location: location, keys: try loadKeys(), logger: CommandLogging.logger)
+        let configuration = try configuration()
+        warnShadowed(configuration)
+        return try configuration.store()
+    }
+
+    func tokenManager() throws -> TokenManager {
+        let configuration = try configuration()
+        warnShadowed(configuration)
+        return try configuration.tokenManager()
+    }
+
+    private func warnShadowed(_ configuration: VaultConfiguration) {
+        guard let source = configuration.keySource else { return }
+        for name in configuration.shadowedKeySources {
+            Reporter.warning("\(name) ignored: \(describe(source)) comes first")
+        }
     }
 
     private func describe(_ source: KeySource) -> String {

@@ -36,14 +36,6 @@ public final class TokenManager: Sendable {
         self.logger = logger
     }
 
-    /// Opens the vault the way the `tokenvault` command does: `vault`, else `TOKENVAULT_PATH`,
-    /// else the default path; keys from `TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, else `keyfile`.
-    public convenience init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws {
-        guard let (source, _) = KeySource.resolve(explicitKeyfile: keyfile) else { throw KeyError.noKey }
-        let location = VaultLocation.resolve(explicit: vault)
-        self.init(store: VaultStore(location: location, keys: try source.load(), logger: logger), logger: logger)
-    }
-
     /// A valid access token for `profile`, refreshed first when it is expired or inside the
     /// refresh margin. While the token is still valid, a failed refresh is logged and the
     /// current token served.

@@ -1,0 +1,87 @@
+import Logging
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One way from the environment to a configured vault, used by the `tokenvault` command and by
+/// apps alike: which file (`--vault`, else `TOKENVAULT_PATH`, else the default path), which key
+/// source (`TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, else an explicit keyfile), how long a token
+/// request may take (`TOKENVAULT_HTTP_TIMEOUT`), and the logger everything built from it logs to.
+///
+///     let configuration = try VaultConfiguration(logger: logger)
+///     let tokens = try configuration.tokenManager()
+public struct VaultConfiguration: Sendable {
+    /// The vault file.
+    public var location: VaultLocation
+    /// The key source in force; `nil` when none is set (then `store()` throws `KeyError.noKey`).
+    public var keySource: KeySource?
+    /// The key sources set but shadowed by `keySource`, by name, to warn about.
+    public var shadowedKeySources: [String]
+    /// Timeouts and limits for token requests.
+    public var limits: HTTPLimits
+    /// The logger of the stores, refresh engines and managers built from this configuration.
+    public var logger: Logger
+
+    /// The variable that caps a whole token request, in seconds from 1 to 600.
+    public static let httpTimeoutVariable = "TOKENVAULT_HTTP_TIMEOUT"
+
+    /// Reads the configuration from this process's environment. `vault` and `keyfile` are what
+    /// `--vault` and `--keyfile` say, if given. Variables are read by name: the environment is
+    /// never enumerated, so the key variable is never copied here.
+    public init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws(ConfigurationError) {
+        location = VaultLocation.resolve(explicit: vault)
+        let resolved = KeySource.resolve(explicitKeyfile: keyfile)
+        keySource = resolved?.source
+        shadowedKeySources = resolved?.shadowed ?? []
+        limits = try Self.limits(fromEnvironmentValue: getenv(Self.httpTimeoutVariable).map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) })
+        self.logger = logger
+    }
+
+    /// The limits `TOKENVAULT_HTTP_TIMEOUT` sets: it caps a whole token request; the connect
+    /// timeout is the smaller of it and 10 s. `nil` (unset) keeps the defaults.
+    static func limits(fromEnvironmentValue text: String?) throws(ConfigurationError) -> HTTPLimits {
+        var limits = HTTPLimits()
+        guard let text else { return limits }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 1, seconds <= 600 else {
+            throw .badHTTPTimeout(text)
+        }
+        limits.totalTimeout = seconds
+        limits.connectTimeout = min(10, seconds)
+        return limits
+    }
+
+    /// The keys of `keySource`.
+    public func loadKeys() throws(KeyError) -> KeyRing {
+        guard let keySource else { throw .noKey }
+        return try keySource.load()
+    }
+
+    /// The vault, opened with `loadKeys()`, logging to `logger`.
+    public func store() throws(KeyError) -> VaultStore {
+        VaultStore(location: location, keys: try loadKeys(), logger: logger)
+    }
+
+    /// The vault opened with `keys` instead of the configured source (a key rotation).
+    public func store(keys: KeyRing) -> VaultStore {
+        VaultStore(location: location, keys: keys, logger: logger)
+    }
+
+    /// A token manager over `store()`, with `limits` and `logger`.
+    public func tokenManager() throws(KeyError) -> TokenManager {
+        TokenManager(store: try store(), limits: limits, logger: logger)
+    }
+}
+
+/// Why the environment does not make a usable configuration.
+public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `TOKENVAULT_HTTP_TIMEOUT` is not a number of seconds from 1 to 600; the value it had.
+    case badHTTPTimeout(String)
+
+    public var description: String {
+        switch self {
+        case .badHTTPTimeout(let text):
+            return "\(VaultConfiguration.httpTimeoutVariable)='\(PrintableText.clean(text))' is not a number of seconds from 1 to 600"
+        }
+    }
+}
