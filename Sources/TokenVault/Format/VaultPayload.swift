@@ -46,40 +46,40 @@ enum VaultPayload {
 
     private static func encode(_ profile: TokenProfile, into out: inout SecureWriter) {
         out.append(UInt8(ascii: "{"))
-        out.appendJSONKey("access_token", first: true); out.appendJSON(profile.accessToken)
-        out.appendJSONKey("refresh_token"); out.appendJSON(profile.refreshToken)
-        out.appendJSONKey("token_type"); out.appendJSON(public: profile.tokenType)
-        out.appendJSONKey("scope"); out.appendJSON(public: profile.scope)
-        out.appendJSONKey("expires_at"); out.appendJSON(profile.expiresAt, clampedTo: times)
-        out.appendJSONKey("refresh_token_expires_at"); out.appendJSON(profile.refreshTokenExpiresAt, clampedTo: times)
-        out.appendJSONKey("refresh_token_lifetime"); out.appendJSON(profile.refreshTokenLifetime, clampedTo: times)
-        out.appendJSONKey("refresh_token_issued_at"); out.appendJSON(profile.refreshTokenIssuedAt, clampedTo: times)
-        out.appendJSONKey("imported_at"); out.appendJSON(profile.importedAt, clampedTo: times)
-        out.appendJSONKey("refreshed_at"); out.appendJSON(profile.refreshedAt, clampedTo: times)
+        out.appendJSONKey(.accessToken, first: true); out.appendJSON(profile.accessToken)
+        out.appendJSONKey(.refreshToken); out.appendJSON(profile.refreshToken)
+        out.appendJSONKey(.tokenType); out.appendJSON(public: profile.tokenType)
+        out.appendJSONKey(.scope); out.appendJSON(public: profile.scope)
+        out.appendJSONKey(.expiresAt); out.appendJSON(profile.expiresAt, clampedTo: times)
+        out.appendJSONKey(.refreshTokenExpiresAt); out.appendJSON(profile.refreshTokenExpiresAt, clampedTo: times)
+        out.appendJSONKey(.refreshTokenLifetime); out.appendJSON(profile.refreshTokenLifetime, clampedTo: times)
+        out.appendJSONKey(.refreshTokenIssuedAt); out.appendJSON(profile.refreshTokenIssuedAt, clampedTo: times)
+        out.appendJSONKey(.importedAt); out.appendJSON(profile.importedAt, clampedTo: times)
+        out.appendJSONKey(.refreshedAt); out.appendJSON(profile.refreshedAt, clampedTo: times)
         let binding = profile.binding
-        out.appendJSONKey("token_endpoint"); out.appendJSON(public: binding.tokenEndpoint)
-        out.appendJSONKey("client_id"); out.appendJSON(public: binding.clientID)
-        out.appendJSONKey("client_secret"); out.appendJSON(binding.clientSecret)
-        out.appendJSONKey("token_endpoint_auth_method"); out.appendJSON(public: binding.authMethod.rawValue)
-        out.appendJSONKey("resource"); out.appendJSON(public: binding.resource)
-        out.appendJSONKey("issuer"); out.appendJSON(public: binding.issuer)
+        out.appendJSONKey(.tokenEndpoint); out.appendJSON(public: binding.tokenEndpoint)
+        out.appendJSONKey(.clientID); out.appendJSON(public: binding.clientID)
+        out.appendJSONKey(.clientSecret); out.appendJSON(binding.clientSecret)
+        out.appendJSONKey(.authMethod); out.appendJSON(public: binding.authMethod.rawValue)
+        out.appendJSONKey(.resource); out.appendJSON(public: binding.resource)
+        out.appendJSONKey(.issuer); out.appendJSON(public: binding.issuer)
         let state = profile.refreshState
-        out.appendJSONKey("reauth_required"); out.appendJSON(state.reauthenticationRequired)
-        out.appendJSONKey("client_rejected"); out.appendJSON(state.clientRejected)
-        out.appendJSONKey("last_error"); out.appendJSON(public: state.lastError)
-        out.appendJSONKey("last_error_at"); out.appendJSON(state.lastErrorAt, clampedTo: times)
-        out.appendJSONKey("failures"); out.appendJSON(state.consecutiveFailures, clampedTo: counts)
-        out.appendJSONKey("retry_after"); out.appendJSON(state.retryAfter, clampedTo: times)
-        out.appendJSONKey("ambiguous_spend_at"); out.appendJSON(state.ambiguousSpendAt, clampedTo: times)
-        out.appendJSONKey("rolled_back_at"); out.appendJSON(state.rolledBackAt, clampedTo: times)
-        out.appendJSONKey("spent_refresh_tokens")
+        out.appendJSONKey(.reauthenticationRequired); out.appendJSON(state.reauthenticationRequired)
+        out.appendJSONKey(.clientRejected); out.appendJSON(state.clientRejected)
+        out.appendJSONKey(.lastError); out.appendJSON(public: state.lastError)
+        out.appendJSONKey(.lastErrorAt); out.appendJSON(state.lastErrorAt, clampedTo: times)
+        out.appendJSONKey(.failures); out.appendJSON(state.consecutiveFailures, clampedTo: counts)
+        out.appendJSONKey(.retryAfter); out.appendJSON(state.retryAfter, clampedTo: times)
+        out.appendJSONKey(.ambiguousSpendAt); out.appendJSON(state.ambiguousSpendAt, clampedTo: times)
+        out.appendJSONKey(.rolledBackAt); out.appendJSON(state.rolledBackAt, clampedTo: times)
+        out.appendJSONKey(.spentRefreshTokens)
         out.append(UInt8(ascii: "["))
         for (index, digest) in profile.spentRefreshTokens.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.appendJSONString(public: digest.description)
         }
         out.append(UInt8(ascii: "]"))
-        out.appendJSONKey("imported_refresh_token"); out.appendJSON(public: profile.importedRefreshToken?.description)
+        out.appendJSONKey(.importedRefreshToken); out.appendJSON(public: profile.importedRefreshToken?.description)
         out.append(UInt8(ascii: "}"))
     }
 
@@ -286,5 +286,12 @@ private struct ProfileFields {
     func bool(_ field: Field) -> Bool {
         guard case .bool(let flag)? = value(field) else { return false }
         return flag
+    }
+}
+
+/// A profile member's name written from the one table of names, `ProfileFields.Field`.
+private extension SecureWriter {
+    mutating func appendJSONKey(_ field: ProfileFields.Field, first: Bool = false) {
+        appendJSONKey(field.name, first: first)
     }
 }

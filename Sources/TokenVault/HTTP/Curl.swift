@@ -157,11 +157,24 @@ enum Curl {
         let sink = Sink(limit: limits.maximumBodyBytes)
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var status = CURLE_OK
+        // Every option goes through one of these: after the first refusal nothing more is set.
         func set(_ option: CURLoption, _ value: Int) {
             if status == CURLE_OK { status = tokenvault_curl_setopt_long(curl.api, handle, option, value) }
         }
         func set(_ option: CURLoption, _ value: String) {
             if status == CURLE_OK { status = tokenvault_curl_setopt_string(curl.api, handle, option, value) }
+        }
+        func set(_ option: CURLoption, size value: Int) {
+            if status == CURLE_OK { status = tokenvault_curl_setopt_off(curl.api, handle, option, curl_off_t(value)) }
+        }
+        func set(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) {
+            if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(curl.api, handle, option, value) }
+        }
+        func set(_ option: CURLoption, _ value: UnsafeMutablePointer<curl_slist>?) {
+            if status == CURLE_OK { status = tokenvault_curl_setopt_slist(curl.api, handle, option, value) }
+        }
+        func set(_ option: CURLoption, _ value: tokenvault_curl_data_callback) {
+            if status == CURLE_OK { status = tokenvault_curl_setopt_callback(curl.api, handle, option, value) }
         }
         set(CURLOPT_URL, url.requestURL)
         set(CURLOPT_PROTOCOLS_STR, url.isLoopback ? "http,https" : "https")
@@ -174,21 +187,15 @@ enum Curl {
         if url.isLoopback { set(CURLOPT_PROXY, "") }
         if let form {
             set(CURLOPT_POST, 1)
-            if status == CURLE_OK {
-                status = tokenvault_curl_setopt_off(curl.api, handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(form.count))
-            }
-            if status == CURLE_OK {
-                status = form.withUnsafeBytes { bytes in
-                    tokenvault_curl_setopt_pointer(curl.api, handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
-                }
-            }
+            set(CURLOPT_POSTFIELDSIZE_LARGE, size: form.count)
+            form.withUnsafeBytes { bytes in set(CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)) }
         }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_slist(curl.api, handle, CURLOPT_HTTPHEADER, headers) }
-        if status == CURLE_OK, pinned != nil { status = tokenvault_curl_setopt_slist(curl.api, handle, CURLOPT_RESOLVE, pinned) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(curl.api, handle, CURLOPT_WRITEFUNCTION, writeBody) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(curl.api, handle, CURLOPT_WRITEDATA, context) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_callback(curl.api, handle, CURLOPT_HEADERFUNCTION, writeHeader) }
-        if status == CURLE_OK { status = tokenvault_curl_setopt_pointer(curl.api, handle, CURLOPT_HEADERDATA, context) }
+        set(CURLOPT_HTTPHEADER, headers)
+        if pinned != nil { set(CURLOPT_RESOLVE, pinned) }
+        set(CURLOPT_WRITEFUNCTION, writeBody)
+        set(CURLOPT_WRITEDATA, context)
+        set(CURLOPT_HEADERFUNCTION, writeHeader)
+        set(CURLOPT_HEADERDATA, context)
         guard status == CURLE_OK else { throw .notSent("libcurl refused an option: \(curl.describe(status))") }
 
         // `form` is a parameter, alive until this function returns: its bytes stay put while

@@ -36,6 +36,12 @@ struct JSONDocument {
         self.root = root
     }
 
+    /// Parses a copy of `secret` made in guarded memory (the secret itself is left as it is).
+    init(copying secret: Secret) throws(JSONSyntaxError) {
+        let buffer = secret.withUnsafeBytes { SecureBuffer(copying: $0) }
+        try self.init(parsing: buffer, length: buffer.count)
+    }
+
     func string(_ range: Range<Int>) -> String {
         String(decoding: buffer.bytes(in: range), as: UTF8.self)
     }

@@ -105,8 +105,7 @@ private struct MetadataDocument {
     private var lists: [String: [String]] = [:]
 
     init?(_ body: Secret) {
-        let buffer = body.withUnsafeBytes { SecureBuffer(copying: $0) }
-        guard let document = try? JSONDocument(parsing: buffer, length: buffer.count),
+        guard let document = try? JSONDocument(copying: body),
               case .object(let members) = document.root else { return nil }
         for (key, value) in members {
             let name = document.string(key)

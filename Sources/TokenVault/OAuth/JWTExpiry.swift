@@ -7,8 +7,7 @@ enum JWTExpiry {
             guard dots.count == 2 else { return nil }
             let payload = UnsafeRawBufferPointer(rebasing: bytes[(dots[0] + 1)..<dots[1]])
             guard let json = Sodium.decodeBase64(payload, variant: .urlSafeNoPadding) else { return nil }
-            let buffer = json.withUnsafeBytes { SecureBuffer(copying: $0) }
-            guard let document = try? JSONDocument(parsing: buffer, length: buffer.count),
+            guard let document = try? JSONDocument(copying: json),
                   case .object(let members) = document.root else { return nil }
             for (key, value) in members where document.bytesEqual(key, "exp") {
                 // Years 1970 to 9999: anything else is a broken claim, not an expiry.

@@ -30,8 +30,7 @@ enum TokenResponse {
     /// a token with a line break, NUL, escape or space in it would be printed by
     /// `tokenvault token` and put in headers by callers.
     init(_ response: HTTPResponse, echoes: EchoMask) {
-        let buffer = response.body.withUnsafeBytes { SecureBuffer(copying: $0) }
-        let document = try? JSONDocument(parsing: buffer, length: buffer.count)
+        let document = try? JSONDocument(copying: response.body)
         var fields: [String: JSONValue] = [:]
         if let document, case .object(let members) = document.root {
             for (key, value) in members { fields[document.string(key)] = value }
