@@ -73,10 +73,17 @@ extension VaultStore {
     ///
     /// The replaced profile's history of spent refresh tokens carries over, with its own refresh
     /// token added when the import brings another.
+    ///
+    /// `stillCurrent` runs under the writer lock just before the rules: it throws when the input
+    /// is no longer what it was when read (a token file rewritten meanwhile), and then nothing is
+    /// written.
     @discardableResult
-    public func importProfile(_ name: String, _ profile: TokenProfile, allowStale: Bool = false) throws -> ImportOutcome {
+    public func importProfile(
+        _ name: String, _ profile: TokenProfile, allowStale: Bool = false, stillCurrent: () throws -> Void = {}
+    ) throws -> ImportOutcome {
         guard ProfileName.isValid(name) else { throw VaultError.invalidProfileName(name) }
         return try update { profiles, _ in
+            try stillCurrent()
             let existing = profiles[name]
             var record = profile
             if let token = profile.refreshToken {

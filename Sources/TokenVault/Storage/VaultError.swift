@@ -18,6 +18,9 @@ public enum PlaintextKept: Sendable, Equatable {
     case replaced
     /// The file has this many other hard links, which would keep the tokens readable.
     case otherHardLinks(Int)
+    /// The file read was written to since (its size, times or bytes differ): it may hold
+    /// tokens newer than the ones read.
+    case changed
 }
 
 /// Failures of the vault, its keys and its files. Every case names the path or profile and the
@@ -93,6 +96,8 @@ extension VaultError: CustomStringConvertible {
             return reason
         case .plaintextKept(let path, .replaced):
             return "did not overwrite or remove \(path): it is no longer the file that was read (renamed, replaced or removed meanwhile); both are left as they are"
+        case .plaintextKept(let path, .changed):
+            return "did not overwrite or remove \(path): it changed after it was read and may hold newer tokens than the ones read; it is left as it is"
         case .plaintextKept(let path, .otherHardLinks(let count)):
             return "did not overwrite or remove \(path): it has \(count) other hard link\(count == 1 ? "" : "s"), under which the tokens would stay readable"
         }
@@ -177,6 +182,8 @@ extension VaultError: CustomStringConvertible {
         case .invalidInput: return nil
         case .plaintextKept(let path, .replaced):
             return "look at what \(path) holds now; the file that was imported may still exist under another name: find it and delete it yourself"
+        case .plaintextKept(let path, .changed):
+            return "stop the app that rewrote it, then import it again ('tokenvault import PROFILE --from \(path) --remove-plaintext …')"
         case .plaintextKept(let path, .otherHardLinks):
             return "find every name with 'find / -xdev -samefile \(path)' and delete them all; then rotate the tokens, which were readable there"
         }
