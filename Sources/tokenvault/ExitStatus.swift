@@ -121,9 +121,16 @@ extension ImportError: ReportedError {
         switch self {
         case .chainHeldByOtherProfile(_, let holder):
             return "import it under '\(holder)', or remove that profile first with 'tokenvault remove \(holder)'"
-        case .spentRefreshToken(let profile, _), .olderThanVault(let profile, _, _):
-            return "the vault's own tokens for '\(profile)' are newer: check 'tokenvault status \(profile)'; import fresh tokens from a new sign-in, or pass --force if you are sure these are current"
+        case .spentRefreshToken(_, let spentBy):
+            // The profile that rotated away from the token, which may be another one.
+            return Self.newerTokensHint(spentBy)
+        case .olderThanVault(let profile, _, _):
+            return Self.newerTokensHint(profile)
         }
+    }
+
+    private static func newerTokensHint(_ profile: String) -> String {
+        "the vault's own tokens for '\(profile)' are newer: check 'tokenvault status \(profile)'; import fresh tokens from a new sign-in, or pass --force if you are sure these are current"
     }
 }
 

@@ -38,7 +38,8 @@ public struct RefreshBinding: Sendable {
 
 /// The refresh engine's bookkeeping for one profile.
 public struct RefreshState: Sendable, Equatable {
-    /// The refresh token was refused (`invalid_grant`): only a new import fixes it.
+    /// The refresh token was refused (`invalid_grant`): only an import of another refresh token
+    /// fixes it.
     public var reauthenticationRequired = false
     /// The server refused the client itself (`invalid_client`, `unauthorized_client`).
     public var clientRejected = false
@@ -54,7 +55,7 @@ public struct RefreshState: Sendable, Equatable {
     public var ambiguousSpendAt: UnixTime?
     /// When a writer found the vault at an older generation than this host had written (a
     /// restored backup, a copied-back file): the refresh token may have been rotated since, and
-    /// so be spent. Cleared by a successful refresh or a new import.
+    /// so be spent. Cleared by a successful refresh or an import of another refresh token.
     public var rolledBackAt: UnixTime?
 
     public init() {}
