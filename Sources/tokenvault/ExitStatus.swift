@@ -77,7 +77,7 @@ enum ExitStatus: Int32, CaseIterable {
                 self = .vaultDamaged
             }
         case .unwritable: self = .vaultDamaged
-        case .insecure: self = .insecurePermissions
+        case .insecure, .foreignKeyfile: self = .insecurePermissions
         case .alreadyExists: self = .alreadyExists
         case .io: self = .ioFailure
         case .busy: self = .busy

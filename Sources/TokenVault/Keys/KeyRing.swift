@@ -65,6 +65,8 @@ public struct KeyRing: Sendable {
         } catch .invalidInput {
             // The only input error a read reports: more than `limit` bytes.
             throw .keyfileTooLarge(path: path.string, limit: limit)
+        } catch .insecure(_, .ownedByOtherUser(let uid)) {
+            throw .foreignKeyfile(path: path.string, ownerID: uid)
         }
         return try parse(text, source: path.string)
     }

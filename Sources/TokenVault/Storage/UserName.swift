@@ -18,6 +18,12 @@ enum UserName {
     /// The effective user's name.
     static var current: String { of(geteuid()) }
 
+    /// What `sudo -u` takes for the uid: its name, or `'#N'` when it has none.
+    static func sudoUser(_ uid: UInt32) -> String {
+        let name = of(uid)
+        return name.hasPrefix("uid ") ? "'#\(uid)'" : name
+    }
+
     /// `'name' (uid N)`, or `uid N` alone when the uid has no name.
     static func described(_ uid: UInt32) -> String {
         let name = of(uid)

@@ -37,6 +37,8 @@ public enum VaultError: Error, Sendable {
     case busy(path: String, waitedSeconds: Int)
     case noKey
     case keyfileMissing(path: String)
+    /// A keyfile owned by another user (whose uid this is): that user may know the key.
+    case foreignKeyfile(path: String, ownerID: UInt32)
     /// A keyfile larger than the limit (64 KiB): not a keyfile.
     case keyfileTooLarge(path: String, limit: Int)
     case malformedKey(source: String, line: Int)
@@ -84,6 +86,8 @@ extension VaultError: CustomStringConvertible {
             return "no vault key: TOKENVAULT_KEY, TOKENVAULT_KEYFILE and --keyfile are all unset"
         case .keyfileMissing(let path):
             return "keyfile \(path) does not exist"
+        case .foreignKeyfile(let path, let uid):
+            return "\(path) belongs to user \(UserName.described(uid)), not to you (\(UserName.current))"
         case .keyfileTooLarge(let path, let limit):
             return "keyfile \(path) is larger than \(limit / 1024) KiB; a keyfile holds a few key lines"
         case .malformedKey(let source, let line):
@@ -158,8 +162,9 @@ extension VaultError: CustomStringConvertible {
             case .folderWritableByOthers:
                 return "chmod 700 \(path) if the folder is the vault's alone; otherwise keep the vault in a folder of its own ('mkdir -m 700 DIR' and --vault or TOKENVAULT_PATH=DIR/tokens.vault)"
             case .ownedByOtherUser(let uid):
+                // Never a chown to yourself: the owner could have written anything there.
                 let owner = UserName.of(uid)
-                return "only \(owner) or root can change that: run tokenvault as \(owner), or, if the file is meant to be yours, root must check it and hand it over ('sudo chown \(UserName.current) \(path)'); never adopt a key another user held (make your own with 'tokenvault keygen')"
+                return "only \(owner) or root can change that: run tokenvault as its owner ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'); never take over a file another user could have written"
             case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
             }
         case .alreadyExists: return "choose another path, or remove the file first if you are sure it is not needed"
@@ -174,6 +179,9 @@ extension VaultError: CustomStringConvertible {
         case .busy(let path, _): return "find the holder with 'fuser \(path).lock' and retry"
         case .keyfileTooLarge:
             return "point TOKENVAULT_KEYFILE or --keyfile at the keyfile itself ('tokenvault keygen --output FILE' writes one)"
+        case .foreignKeyfile(_, let uid):
+            let owner = UserName.of(uid)
+            return "run tokenvault as \(owner) ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'), or get a copy of the key from \(owner) into a keyfile of your own (mode 0600); never take over a keyfile another user held, and for a key of your own, make one with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key'"
         case .noKey, .keyfileMissing:
             return "create a key with 'tokenvault keygen --output ~/.config/tokenvault/key' and set TOKENVAULT_KEYFILE to it"
         case .malformedKey, .emptyKeySource:
