@@ -87,6 +87,7 @@ enum ExitStatus: Int32, CaseIterable {
     init(_ error: KeyError) {
         switch error {
         case .noKey, .keyfileMissing, .keyfileTooLarge, .malformedKey, .emptyKeySource: self = .keyUnavailable
+        case .foreignKeyfile: self = .insecurePermissions
         case .file(let error): self.init(error)
         }
     }

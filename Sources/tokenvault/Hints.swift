@@ -34,6 +34,9 @@ extension KeyError {
     /// The command that fixes it.
     var hint: String? {
         switch self {
+        case .foreignKeyfile(_, let uid):
+            let owner = UserName.of(uid)
+            return "run tokenvault as \(owner) ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'), or get a copy of the key from \(owner) into a keyfile of your own (mode 0600); never take over a keyfile another user held, and for a key of your own, make one with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key'"
         case .keyfileTooLarge:
             return "point TOKENVAULT_KEYFILE or --keyfile at the keyfile itself ('tokenvault keygen --output FILE' writes one)"
         case .noKey, .keyfileMissing:
@@ -59,8 +62,9 @@ extension FileError {
             case .folderWritableByOthers:
                 return "chmod 700 \(path) if the folder is the vault's alone; otherwise keep the vault in a folder of its own ('mkdir -m 700 DIR' and --vault or TOKENVAULT_PATH=DIR/tokens.vault)"
             case .ownedByOtherUser(let uid):
+                // Never a chown to yourself: the owner could have written anything there.
                 let owner = UserName.of(uid)
-                return "only \(owner) or root can change that: run tokenvault as \(owner), or, if the file is meant to be yours, root must check it and hand it over ('sudo chown \(UserName.current) \(path)'); never adopt a key another user held (make your own with 'tokenvault keygen')"
+                return "only \(owner) or root can change that: run tokenvault as its owner ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'); never take over a file another user could have written"
             case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
             }
         case .alreadyExists: return "choose another path, or remove the file first if you are sure it is not needed"
@@ -76,6 +80,8 @@ extension FileError {
         case .tooLarge, .lineTooLong: return nil
         case .plaintextKept(let path, .replaced):
             return "look at what \(path) holds now; the file that was imported may still exist under another name: find it and delete it yourself"
+        case .plaintextKept(let path, .changed):
+            return "stop the app that rewrote it, then import it again ('tokenvault import PROFILE --from \(path) --remove-plaintext …')"
         case .plaintextKept(let path, .otherHardLinks):
             return "find every name with 'find / -xdev -samefile \(path)' and delete them all; then rotate the tokens, which were readable there"
         }
@@ -88,9 +94,16 @@ extension ImportError {
         switch self {
         case .chainHeldByOtherProfile(_, let holder):
             return "import it under '\(holder)', or remove that profile first with 'tokenvault remove \(holder)'"
-        case .spentRefreshToken(let profile, _), .olderThanVault(let profile, _, _):
-            return "the vault's own tokens for '\(profile)' are newer: check 'tokenvault status \(profile)'; import fresh tokens from a new sign-in, or pass --force if you are sure these are current"
+        case .spentRefreshToken(_, let spentBy):
+            // The profile that rotated away from the token, which may be another one.
+            return Self.newerTokensHint(spentBy)
+        case .olderThanVault(let profile, _, _):
+            return Self.newerTokensHint(profile)
         }
+    }
+
+    private static func newerTokensHint(_ profile: String) -> String {
+        "the vault's own tokens for '\(profile)' are newer: check 'tokenvault status \(profile)'; import fresh tokens from a new sign-in, or pass --force if you are sure these are current"
     }
 }
 

@@ -86,8 +86,21 @@ struct Import: ParsableCommand {
             try importProfile { Terminal.standardInputIsTerminal ? try TokenInput.prompt() : try TokenInput.readStandardInput() }
             return
         }
-        let plaintext = try TokenInput.openPlaintextFile(FilePath(from), forRemoval: removePlaintext)
-        try importProfile { try TokenInput.readPlaintextFile(plaintext) }
+        var plaintext = try TokenInput.openPlaintextFile(FilePath(from), forRemoval: removePlaintext)
+        let tokens = try TokenInput.readPlaintextFile(&plaintext)
+        // The file may be rewritten while the import waits for the writer lock (an old app that
+        // refreshed): then the tokens read may be spent, and the file holds the newer ones.
+        try importProfile(reading: { tokens }, stillCurrent: {
+            do {
+                try plaintext.checkUnchanged()
+            } catch FileError.plaintextKept(_, .changed) {
+                throw CommandFailure(
+                    message: "\(from) changed after it was read and may hold newer tokens than the ones read; nothing was imported, and the file is left as it is",
+                    hint: "stop the app that rewrote it, then import it again ('tokenvault import \(profile) --from \(from) …')",
+                    status: .ioFailure
+                )
+            }
+        })
         if removePlaintext {
             do {
                 try plaintext.scrubAndRemove()
@@ -101,7 +114,7 @@ struct Import: ParsableCommand {
 
     /// Reads the tokens (after discovery, so that nobody types tokens for a server that cannot be
     /// used) and seals the profile.
-    private func importProfile(reading readInput: () throws -> ImportedTokens) throws {
+    private func importProfile(reading readInput: () throws -> ImportedTokens, stillCurrent: () throws -> Void = {}) throws {
         let store = try options.store()
         var endpoint = tokenEndpoint ?? ""
         var resource = resource
@@ -137,7 +150,7 @@ struct Import: ParsableCommand {
         let lifetime = refreshLifetime.flatMap(DurationText.seconds(parsing:))
         let outcome = try store.importProfile(
             profile, TokenProfile(imported: tokens, binding: binding, refreshTokenLifetime: lifetime, now: now),
-            allowStale: force
+            allowStale: force, stillCurrent: stillCurrent
         )
         let record = outcome.profile
         let replaced = outcome.replaced

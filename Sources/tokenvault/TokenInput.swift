@@ -49,7 +49,7 @@ enum TokenInput {
         }
     }
 
-    static func readPlaintextFile(_ file: borrowing PlaintextFile) throws -> ImportedTokens {
+    static func readPlaintextFile(_ file: inout PlaintextFile) throws -> ImportedTokens {
         let input = try file.read()
         let mode = file.permissions
         if mode.rawValue & 0o077 != 0 {

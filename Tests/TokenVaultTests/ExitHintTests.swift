@@ -55,21 +55,31 @@ struct ExitHintTests {
         }
         let sandbox = try Sandbox()
         let nobody = try #require(getpwnam("nobody")).pointee.pw_uid
-        for path in [sandbox.keyfile, sandbox.vault] {
+        let cases = [
+            (sandbox.keyfile, "run tokenvault as nobody ('sudo -u nobody tokenvault …'), or get a copy of the key from nobody into a keyfile of your own"),
+            (sandbox.vault, "only nobody or root can change that: run tokenvault as its owner ('sudo -u nobody tokenvault …')"),
+        ]
+        for (path, hint) in cases {
             #expect(chown(path, nobody, nobody) == 0)
             let result = try sandbox.run(["list"])
             #expect(result.status == 14)
             #expect(result.stderr.contains("tokenvault: error: \(path) belongs to user 'nobody' (uid \(nobody)), not to you (root)"), "\(result.stderr)")
-            #expect(result.stderr.contains("tokenvault: hint: only nobody or root can change that: run tokenvault as nobody"))
+            #expect(result.stderr.contains("tokenvault: hint: \(hint)"), "\(result.stderr)")
+            #expect(!result.stderr.contains("chown"), "\(result.stderr)")
             #expect(!result.stderr.contains("$(id -u)"))
             #expect(chown(path, 0, 0) == 0)
         }
         let audit = try sandbox.run(["audit"])
         #expect(audit.status == 0)
-        #expect(chown(sandbox.keyfile, nobody, nobody) == 0)
+        for path in [sandbox.keyfile, sandbox.vault] {
+            #expect(chown(path, nobody, nobody) == 0)
+        }
         let found = try sandbox.run(["audit"])
         #expect(found.stdout.contains("the keyfile belongs to user 'nobody' (uid \(nobody))"), "\(found.stdout)")
         #expect(found.stdout.contains("make your own with 'tokenvault keygen --output FILE'"))
+        #expect(found.stdout.contains("the vault belongs to user 'nobody' (uid \(nobody))"), "\(found.stdout)")
+        #expect(found.stdout.contains("run tokenvault as its owner ('sudo -u nobody tokenvault …')"), "\(found.stdout)")
+        #expect(!found.stdout.contains("chown"), "\(found.stdout)")
         #expect(!found.stdout.contains("$(id -u)"))
     }
 }

@@ -89,6 +89,22 @@ struct ExtremeValueTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.vault)) == before)
     }
 
+    @Test("a refresh of a vault at the last generation is refused before the refresh token is sent",
+          arguments: [["refresh", "p"], ["refresh", "--force", "p"], ["token", "p"]])
+    func lastGenerationRefreshSendsNothing(_ command: [String]) throws {
+        let server = try FaultServer([FaultServer.json(200, #"{"access_token":"\#(secretMarker)-new","refresh_token":"\#(secretMarker)-next","expires_in":3600}"#)])
+        let sandbox = try Sandbox()
+        // Expired, so that `token` and `refresh` both need a refresh.
+        try plant(payload(["expires_at": "1700000100", "token_endpoint": "\"\(server.tokenURL)\""]), generation: .max, in: sandbox)
+        let before = try Data(contentsOf: URL(fileURLWithPath: sandbox.vault))
+        let result = try sandbox.run(command)
+        #expect(result.status == 12, "\(command): \(result.stderr)")
+        #expect(result.stderr.contains("tokenvault: error: \(sandbox.vault) is at its last generation (18446744073709551615)"), "\(result.stderr)")
+        #expect(!result.output.contains(secretMarker))
+        #expect(server.requests.isEmpty, "the refresh token was sent")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.vault)) == before)
+    }
+
     @Test("import refuses a lifetime of any 64-bit extreme instead of crashing",
           arguments: ["expires_in", "refresh_token_expires_in"],
           ["-9223372036854775808", "9223372036854775807", #""-9223372036854775808""#, "-9223372036854775808.5"])

@@ -1,5 +1,7 @@
 import Foundation
+import SystemPackage
 import Testing
+@testable import TokenVault
 
 /// `--remove-plaintext` overwrites and removes the file that was read, and nothing else.
 @Suite("plaintext removal")
@@ -41,6 +43,59 @@ struct PlaintextRemovalTests {
         #expect(contents(legacy) == "someone else's notes\n")
         #expect(contents(notesLink) == "someone else's notes\n")
         #expect(try sandbox.profileNames() == ["admin"])
+    }
+
+    /// Rewrites `path` in place, as Node's writeFileSync does: the same inode, truncated and written.
+    private func rewriteInPlace(_ path: String, _ text: String) throws {
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
+    private let rotatedJSON = #"{"access_token":"\#(secretMarker)-new-at","refresh_token":"\#(secretMarker)-new-rt","expires_in":3600}"#
+
+    @Test("a file rewritten in place while import waited for the lock is neither sealed nor removed, and the command says it changed")
+    func rewrittenInPlaceWhileWaiting() throws {
+        let sandbox = try Sandbox()
+        let legacy = sandbox.directory.file(".mcp_tokens_admin.json")
+        write(legacy, legacyJSON)
+        let inode = try FileManager.default.attributesOfItem(atPath: legacy)[.systemFileNumber] as? Int
+
+        let release = try sandbox.holdWriterLock()
+        let run = BackgroundRun(importArguments + ["--from", legacy, "--remove-plaintext"], environment: sandbox.environment, in: sandbox.directory)
+        let waiting = run.waitUntilOpen(sandbox.vault + ".lock")
+        try rewriteInPlace(legacy, rotatedJSON)
+        release()
+        let result = try run.wait()
+        #expect(waiting, "the import never opened the lock file")
+        #expect(try FileManager.default.attributesOfItem(atPath: legacy)[.systemFileNumber] as? Int == inode)
+        #expect(!result.output.contains(secretMarker))
+        #expect(result.status == 17, "\(result.output)")
+        #expect(result.stderr.contains("tokenvault: error: \(legacy) changed after it was read and may hold newer tokens than the ones read; nothing was imported"), "\(result.stderr)")
+        #expect(result.stderr.contains("tokenvault: hint: stop the app that rewrote it, then import it again ('tokenvault import admin --from \(legacy)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("overwrote and removed"))
+        #expect(contents(legacy) == rotatedJSON)
+        #expect(try sandbox.profileNames() == [])
+    }
+
+    @Test("a file rewritten in place after it was read is not overwritten or removed, with the same or another size",
+          arguments: [false, true])
+    func rewrittenBeforeScrub(sameSize: Bool) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("tokens.json")
+        write(path, legacyJSON)
+        var file = try PlaintextFile(opening: FilePath(path), forRemoval: true)
+        _ = try file.read()
+        let rotated = sameSize ? legacyJSON.replacingOccurrences(of: "-old-", with: "-new-") : rotatedJSON
+        try rewriteInPlace(path, rotated)
+        do {
+            try file.scrubAndRemove()
+            Issue.record("a file rewritten since it was read was overwritten and removed")
+        } catch {
+            #expect("\(error)" == "did not overwrite or remove \(path): it changed after it was read and may hold newer tokens than the ones read; it is left as it is")
+        }
+        #expect(contents(path) == rotated)
     }
 
     @Test("a plaintext file with another hard link is neither overwritten nor removed, and the import says which link count kept it")

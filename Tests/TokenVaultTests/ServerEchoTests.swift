@@ -34,6 +34,19 @@ private let basicCredential = Data((formEncoded(clientID) + ":" + formEncoded(cl
 private let basicCredentialURLSafe = basicCredential
     .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
 
+/// `client_secret_basic` as most HTTP stacks build it: base64 of the raw id ":" secret.
+private let rawBasicCredential = Data((clientID + ":" + clientSecret).utf8).base64EncodedString()
+
+private func base64(_ text: String, urlSafe: Bool = false) -> String {
+    let encoded = Data(text.utf8).base64EncodedString()
+    guard urlSafe else { return encoded }
+    return encoded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+}
+
+private func hex(_ text: String, uppercase: Bool = false) -> String {
+    text.utf8.map { String(format: uppercase ? "%02X" : "%02x", $0) }.joined()
+}
+
 /// Every window of `width` characters of `secret` that shows up in `text`.
 private func fragments(of secret: String, in text: String, width: Int = 8) -> [String] {
     let characters = Array(secret)
@@ -98,6 +111,16 @@ struct ServerEchoTests {
         ("the Basic credential in URL-safe base64", basicCredentialURLSafe),
         ("the Basic credential in base64, cut short", String(basicCredential.dropLast(3))),
         ("the Basic credential percent-encoded", formEncoded(basicCredential, lowercase: true)),
+        ("the refresh token in base64", base64(spentRefresh)),
+        ("the refresh token in URL-safe base64", base64(spentRefresh, urlSafe: true)),
+        ("the client secret in base64", base64(clientSecret)),
+        ("the client secret in URL-safe base64", base64(clientSecret, urlSafe: true)),
+        ("the refresh token in lower-case hex", hex(spentRefresh)),
+        ("the refresh token in upper-case hex", hex(spentRefresh, uppercase: true)),
+        ("the client secret in lower-case hex", hex(clientSecret)),
+        ("the client secret in upper-case hex", hex(clientSecret, uppercase: true)),
+        ("the Basic credential built from the raw id and secret, in base64", rawBasicCredential),
+        ("the Basic credential built from the raw id and secret, in URL-safe base64", base64(clientID + ":" + clientSecret, urlSafe: true)),
     ]
 
     @Test("server error text is masked whatever the encoding of the echo", arguments: echoes)

@@ -161,6 +161,70 @@ struct StaleImportTests {
         #expect(possiblySpentReason(cleared) == nil)
     }
 
+    @Test("the stale plaintext file that matches a restored vault is imported without clearing the possibly-spent flag")
+    func reimportAfterRestoreKeepsFlag() throws {
+        let server = try FaultServer([rotation(1)])
+        let sandbox = try Sandbox()
+        let file = writePlaintextFile(sandbox, createdAt: Int(time(nil)) - 600)
+        let importLine = ["import", "p", "--token-endpoint", server.tokenURL, "--client-id", "c", "--from", file]
+        try sandbox.expectSuccess(importLine)
+        let backup = try Data(contentsOf: URL(fileURLWithPath: sandbox.vault))
+        try sandbox.expectSuccess(["refresh", "p", "--force"])
+        try restore(sandbox, backup)
+        #expect(try possiblySpentReason(profileJSON(sandbox, "p").profile) == "vault_restored")
+
+        // The file holds the very refresh token the restored profile holds: not refused, and not
+        // a reason to believe that token is unspent.
+        try sandbox.expectSuccess(importLine)
+        let (_, reimported) = try profileJSON(sandbox, "p")
+        #expect(refreshFingerprint(reimported) == Secret(copying: oldRefresh).fingerprint)
+        #expect(reimported["state"] as? String == "possibly-spent", "\(reimported)")
+        #expect(possiblySpentReason(reimported) == "restore_recorded")
+        #expect(reimported["rolled_back_at"] as? Int != nil)
+        let check = try sandbox.run(["status", "--check"])
+        #expect(check.status == 30, "\(check.stdout)")
+        #expect(check.stdout.contains("check: p: refresh token may be spent"), "\(check.stdout)")
+    }
+
+    @Test("a refresh token another profile rotated away from is refused with a hint naming that profile")
+    func spentByAnotherProfileHint() throws {
+        let sandbox = try Sandbox()
+        func importLine(_ name: String) -> [String] { ["import", name, "--token-endpoint", "https://auth.example.com/token", "--client-id", "c"] }
+        try sandbox.expectSuccess(importLine("s1"), stdin: inspectorJSON)
+        try sandbox.expectSuccess(importLine("s1"), stdin: #"{"access_token":"a","refresh_token":"\#(secretMarker)-s1-new"}"#)
+        let result = try sandbox.run(importLine("s2"), stdin: inspectorJSON)
+        #expect(result.status == 25, "\(result.stderr)")
+        #expect(result.stderr.contains("profile 's1' has already rotated away from it"), "\(result.stderr)")
+        #expect(result.stderr.contains("tokenvault: hint: the vault's own tokens for 's1' are newer: check 'tokenvault status s1'"), "\(result.stderr)")
+        #expect(!result.stderr.contains("status s2"), "\(result.stderr)")
+    }
+
+    @Test("an import of the refresh token a profile holds keeps what is known about it; another token starts afresh")
+    func sameTokenKeepsState() throws {
+        let directory = TemporaryDirectory()
+        let store = VaultStore(location: VaultLocation(path: FilePath(directory.file("tokens.vault"))), keys: KeyRing(keys: [VaultKey.generate()]))
+        try store.create()
+        let binding = RefreshBinding(tokenEndpoint: "https://auth.example.com/token", clientID: "c")
+        var tokens = ImportedTokens()
+        tokens.refreshToken = Secret(copying: "\(secretMarker)-held")
+        try store.importProfile("a", TokenProfile(imported: tokens, binding: binding, now: 1_000))
+        try store.update { profiles, _ in
+            profiles["a"]!.refreshState.rolledBackAt = 1_100
+            profiles["a"]!.refreshState.ambiguousSpendAt = 1_200
+            profiles["a"]!.refreshState.reauthenticationRequired = true
+        }
+        let again = try store.importProfile("a", TokenProfile(imported: tokens, binding: binding, now: 2_000))
+        #expect(again.profile.refreshState.rolledBackAt == 1_100)
+        #expect(again.profile.refreshState.ambiguousSpendAt == 1_200)
+        #expect(again.profile.refreshState.reauthenticationRequired)
+        #expect(try store.read().profiles["a"]!.refreshState == again.profile.refreshState)
+
+        var other = ImportedTokens()
+        other.refreshToken = Secret(copying: "\(secretMarker)-other")
+        let fresh = try store.importProfile("a", TokenProfile(imported: other, binding: binding, now: 3_000))
+        #expect(fresh.profile.refreshState == RefreshState())
+    }
+
     @Test("the library enforces one chain per profile and refuses stale input to an app that imports through it")
     func libraryRules() throws {
         let directory = TemporaryDirectory()

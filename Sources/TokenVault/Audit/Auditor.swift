@@ -128,12 +128,12 @@ package struct Auditor: Sendable {
 
     /// The fix for a file another user owns: never a chown to yourself of a file someone else
     /// could have written.
-    private func foreignOwnerFix(_ uid: UInt32, _ path: FilePath, keyfile: Bool) -> String {
+    private func foreignOwnerFix(_ uid: UInt32, keyfile: Bool) -> String {
         let owner = UserName.of(uid)
         if keyfile {
-            return "a key \(owner) held may be known to \(owner): make your own with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key' (run as \(owner) to use this one)"
+            return "a key \(owner) held may be known to \(owner): make your own with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key' (or run as \(owner), 'sudo -u \(UserName.sudoUser(uid)) tokenvault …', to use this one)"
         }
-        return "only \(owner) or root can change that: run tokenvault as \(owner), or, if it is meant to be yours, root must check it and hand it over ('sudo chown \(UserName.current) \(path)')"
+        return "only \(owner) or root can change that: run tokenvault as its owner ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'); never take over a file another user could have written"
     }
 
     private func checkPrivateFile(_ path: FilePath, role: String, required: Bool) -> [AuditFinding] {
@@ -149,7 +149,7 @@ package struct Auditor: Sendable {
         }
         var findings: [AuditFinding] = []
         if status.userID != currentUserID {
-            findings.append(finding("\(id)-owner", .error, path, "the \(role) belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, path, keyfile: false)))
+            findings.append(finding("\(id)-owner", .error, path, "the \(role) belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, keyfile: false)))
         }
         let mode = status.permissions.rawValue & 0o777
         if mode & 0o077 != 0 {
@@ -164,7 +164,7 @@ package struct Auditor: Sendable {
         }
         var findings: [AuditFinding] = []
         if status.userID != currentUserID {
-            findings.append(finding("keyfile-owner", .error, path, "the keyfile belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, path, keyfile: true)))
+            findings.append(finding("keyfile-owner", .error, path, "the keyfile belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, keyfile: true)))
         }
         let mode = status.permissions.rawValue & 0o777
         if mode & 0o077 != 0 {

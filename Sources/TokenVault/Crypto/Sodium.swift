@@ -140,9 +140,9 @@ extension Sodium {
     }
 
     /// Base64 of `bytes`, appended to a guarded-memory writer.
-    static func appendBase64(_ bytes: UnsafeRawBufferPointer, to writer: inout SecureWriter) {
+    static func appendBase64(_ bytes: UnsafeRawBufferPointer, variant: Base64Variant = .standard, to writer: inout SecureWriter) {
         precondition(ready)
-        let variant = Base64Variant.standard.raw
+        let variant = variant.raw
         let length = sodium_base64_encoded_len(bytes.count, variant)
         let encoded = SecureBuffer(count: length)
         _ = sodium_bin2base64(

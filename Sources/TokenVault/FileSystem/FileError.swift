@@ -50,6 +50,8 @@ extension FileError: CustomStringConvertible {
             return "input line longer than \(limit) bytes"
         case .plaintextKept(let path, .replaced):
             return "did not overwrite or remove \(path): it is no longer the file that was read (renamed, replaced or removed meanwhile); both are left as they are"
+        case .plaintextKept(let path, .changed):
+            return "did not overwrite or remove \(path): it changed after it was read and may hold newer tokens than the ones read; it is left as it is"
         case .plaintextKept(let path, .otherHardLinks(let count)):
             return "did not overwrite or remove \(path): it has \(count) other hard link\(count == 1 ? "" : "s"), under which the tokens would stay readable"
         }

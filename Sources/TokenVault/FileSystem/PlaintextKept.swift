@@ -6,4 +6,7 @@ public enum PlaintextKept: Sendable, Equatable {
     case replaced
     /// The file has this many other hard links, which would keep the tokens readable.
     case otherHardLinks(Int)
+    /// The file read was written to since (its size, modification time or bytes differ): it
+    /// may hold tokens newer than the ones read.
+    case changed
 }

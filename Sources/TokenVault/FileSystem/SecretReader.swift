@@ -43,7 +43,7 @@ package enum SecretReader {
     /// Returns its contents and the mode it had, so the caller can warn when others could read it.
     /// To remove the file afterwards, keep a `PlaintextFile` open instead.
     package static func readLegacyFile(_ path: FilePath, limit: Int = 256 * 1024) throws(FileError) -> (Secret, FilePermissions) {
-        let file = try PlaintextFile(opening: path, forRemoval: false)
+        var file = try PlaintextFile(opening: path, forRemoval: false)
         return (try file.read(limit: limit), file.permissions)
     }
 

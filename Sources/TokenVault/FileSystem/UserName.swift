@@ -18,6 +18,12 @@ package enum UserName {
     /// The effective user's name.
     package static var current: String { of(geteuid()) }
 
+    /// What `sudo -u` takes for the uid: its name, or `'#N'` when it has none.
+    package static func sudoUser(_ uid: UInt32) -> String {
+        let name = of(uid)
+        return name.hasPrefix("uid ") ? "'#\(uid)'" : name
+    }
+
     /// `'name' (uid N)`, or `uid N` alone when the uid has no name.
     package static func described(_ uid: UInt32) -> String {
         let name = of(uid)

@@ -105,11 +105,11 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
             body = UnsafeRawBufferPointer(rebasing: input[4...])
         }
         let sent = ["fuzz-refresh-token", "fuzz-client-secret"].map { Secret(copying: $0) }
-        // base64 of "fuzz-client:fuzz-client-secret", the Basic credential
-        let basic = Secret(copying: "ZnV6ei1jbGllbnQ6ZnV6ei1jbGllbnQtc2VjcmV0")
+        // The Basic credential; its base64 is "ZnV6ei1jbGllbnQ6ZnV6ei1jbGllbnQtc2VjcmV0".
+        let basic = Secret(copying: "fuzz-client:fuzz-client-secret")
         let response = TokenResponse(
             HTTPResponse(status: status, body: Secret(copying: body), retryAfter: nil, location: nil, wwwAuthenticate: nil),
-            echoes: EchoMask(secrets: sent, basicCredential: basic)
+            echoes: EchoMask(secrets: sent, basicCredentials: [basic])
         )
         func clean(_ text: String?) {
             guard let text else { return }

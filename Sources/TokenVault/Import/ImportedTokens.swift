@@ -23,7 +23,8 @@ public struct ImportedTokens: Sendable {
     public init() {}
 
     /// Parses token JSON held in guarded memory. The buffer is unescaped in place and the
-    /// tokens point into it.
+    /// tokens point into it. `access_token` and `refresh_token` must be strings that look like
+    /// tokens ([TokenSyntax]), as a token endpoint's must; null or empty is absent.
     public static func parse(_ input: Secret, now: UnixTime) throws(TokenInputError) -> ImportedTokens {
         let buffer = SecureBuffer(count: input.count)
         input.withUnsafeBytes { buffer.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -50,9 +51,24 @@ public struct ImportedTokens: Sendable {
                 if case .string(let range) = value, !range.isEmpty { return document.secret(range) }
                 return nil
             }
+            /// A token member: absent when null or empty, else a string that looks like a token
+            /// (the rule a token endpoint's answer obeys), or the import is refused.
+            func token(_ name: String) throws(TokenInputError) -> Secret? {
+                switch value {
+                case .null: return nil
+                case .string(let range):
+                    if range.isEmpty { return nil }
+                    guard TokenSyntax.isToken(document.buffer.bytes(in: range)) else {
+                        throw TokenInputError.notAToken(field: name)
+                    }
+                    return document.secret(range)
+                default:
+                    throw TokenInputError.notAToken(field: name)
+                }
+            }
             switch document.string(key) {
-            case "access_token": tokens.accessToken = secret()
-            case "refresh_token": tokens.refreshToken = secret()
+            case "access_token": tokens.accessToken = try token("access_token")
+            case "refresh_token": tokens.refreshToken = try token("refresh_token")
             case "token_type": tokens.tokenType = text()
             case "scope": tokens.scope = text()
             case "expires_in": expiresIn = try Self.lifetime(value, in: document, field: "expires_in")

@@ -32,11 +32,22 @@ extension VaultStore {
     ///   profile holds.
     ///
     /// The replaced profile's history of spent refresh tokens carries over, with its own refresh
-    /// token added when the import brings another.
+    /// token added when the import brings another. An import of the refresh token the profile
+    /// already holds (to change settings, or a stale copy of the very state a restored vault is
+    /// in) keeps what is known about that token: possibly spent (`rolledBackAt`,
+    /// `ambiguousSpendAt`), refused (`reauthenticationRequired`), and the chain's first token. A
+    /// different refresh token starts afresh.
+    ///
+    /// `stillCurrent` runs under the writer lock just before the rules: it throws when the input
+    /// is no longer what it was when read (a token file rewritten meanwhile), and then nothing is
+    /// written.
     @discardableResult
-    public func importProfile(_ name: String, _ profile: TokenProfile, allowStale: Bool = false) throws -> ImportOutcome {
+    public func importProfile(
+        _ name: String, _ profile: TokenProfile, allowStale: Bool = false, stillCurrent: () throws -> Void = {}
+    ) throws -> ImportOutcome {
         guard ProfileName.isValid(name) else { throw VaultError.invalidProfileName(name) }
         return try update { profiles, _ in
+            try stillCurrent()
             let existing = profiles[name]
             var record = profile
             if let token = profile.refreshToken {
@@ -59,7 +70,15 @@ extension VaultStore {
             }
             if let existing {
                 record.spentRefreshTokens = existing.spentRefreshTokens
-                if let held = existing.refreshToken, profile.refreshToken.map({ !held.isEqual(to: $0) }) ?? true {
+                if let held = existing.refreshToken, let token = profile.refreshToken, held.isEqual(to: token) {
+                    // The same refresh token is the same point of the chain: what is known about
+                    // that token (possibly spent after a restore or a lost answer, refused with
+                    // invalid_grant) still holds, and so does where the chain started.
+                    record.refreshState.rolledBackAt = existing.refreshState.rolledBackAt
+                    record.refreshState.ambiguousSpendAt = existing.refreshState.ambiguousSpendAt
+                    record.refreshState.reauthenticationRequired = existing.refreshState.reauthenticationRequired
+                    record.importedRefreshToken = existing.importedRefreshToken ?? record.importedRefreshToken
+                } else if let held = existing.refreshToken {
                     record.recordSpent(held)
                 }
             }

@@ -12,6 +12,8 @@ public enum TokenInputError: Error, Sendable, Equatable {
     case badLifetime(field: String)
     /// A time (`expires_at`, `created_at`) that is neither Unix seconds nor an ISO 8601 time.
     case badTime(field: String)
+    /// `field` in token JSON is not a token: not a string, or not visible ASCII (0x21-0x7E).
+    case notAToken(field: String)
     /// What was typed at the prompt as `field` is not token-shaped.
     case notTokenShaped(field: String)
     /// A paste at the prompt longer than `limit` bytes.
@@ -28,6 +30,8 @@ extension TokenInputError: CustomStringConvertible {
         case .noTokens: return "the token input has neither an access_token nor a refresh_token"
         case .badLifetime(let field): return "\(field) is not a number of seconds within ten years"
         case .badTime(let field): return "\(field) is neither Unix seconds nor an ISO 8601 time"
+        case .notAToken(let field):
+            return "\(field) in the token input is not a token: a token is a string of visible ASCII, without spaces, line breaks, control characters or non-ASCII"
         case .notTokenShaped(let field):
             return "what was entered as \(field) does not look like a token: a token is visible ASCII without spaces, braces or quotes"
         case .pasteTooLong(let limit): return "the pasted JSON is longer than \(limit / 1024) KiB"

@@ -5,6 +5,8 @@ public enum KeyError: Error, Sendable, Equatable {
     case noKey
     /// No keyfile at `path`.
     case keyfileMissing(path: String)
+    /// A keyfile owned by another user (whose uid this is): that user may know the key.
+    case foreignKeyfile(path: String, ownerID: UInt32)
     /// A keyfile larger than `limit` bytes (64 KiB): not a keyfile.
     case keyfileTooLarge(path: String, limit: Int)
     /// Line `line` of `source` (a keyfile's path, or `TOKENVAULT_KEY`) is not a key line.
@@ -23,6 +25,8 @@ extension KeyError: CustomStringConvertible {
             return "no vault key: TOKENVAULT_KEY, TOKENVAULT_KEYFILE and --keyfile are all unset"
         case .keyfileMissing(let path):
             return "keyfile \(path) does not exist"
+        case .foreignKeyfile(let path, let uid):
+            return "\(path) belongs to user \(UserName.described(uid)), not to you (\(UserName.current))"
         case .keyfileTooLarge(let path, let limit):
             return "keyfile \(path) is larger than \(limit / 1024) KiB; a keyfile holds a few key lines"
         case .malformedKey(let source, let line):

@@ -49,6 +49,8 @@ extension KeyRing {
             throw .keyfileMissing(path: path.string)
         } catch .tooLarge {
             throw .keyfileTooLarge(path: path.string, limit: keyfileLimit)
+        } catch .insecure(_, .ownedByOtherUser(let uid)) {
+            throw .foreignKeyfile(path: path.string, ownerID: uid)
         } catch {
             throw .file(error)
         }

@@ -1,8 +1,10 @@
 /// What a token request sent (the refresh token, the client secret, the HTTP Basic credential),
 /// in every form a server could echo it, for masking server text before anyone sees it.
 ///
-/// The forms: each secret raw, form-encoded as sent (upper-case hex) and with lower-case hex; the
-/// Basic credential in standard and URL-safe base64. Text is searched twice: as it is, and with
+/// The forms: each secret raw, form-encoded as sent (upper-case hex) and with lower-case hex, in
+/// standard and URL-safe base64, and in lower- and upper-case hex; each Basic credential
+/// (`client_id:client_secret`, form-encoded as sent, and raw, as most HTTP stacks build it) in
+/// standard and URL-safe base64. Text is searched twice: as it is, and with
 /// its `%XX` escapes decoded (either case of hex), so a copy escaped differently from what was
 /// sent (some bytes escaped, some not, mixed hex case) is found too; a space and a `+` count as
 /// the same byte, for the `+` of form-encoding. Every run of `window` bytes or more that the text
@@ -31,18 +33,22 @@ struct EchoMask {
         self.init(forms: [])
     }
 
-    /// The forms of `secrets` and, if given, of the base64 `basicCredential` (the text after
-    /// `Basic ` in the `Authorization` header).
-    init(secrets: [Secret], basicCredential: Secret? = nil) {
+    /// The forms of `secrets` and of `basicCredentials`, each an unencoded `id:secret` whose
+    /// base64 is the text after `Basic ` in an `Authorization` header.
+    init(secrets: [Secret], basicCredentials: [Secret] = []) {
         var forms: [Secret] = []
         for secret in secrets where secret.count >= Self.shortest {
             forms.append(secret)
             forms.append(Self.formEncoded(secret, lowercase: false))
             forms.append(Self.formEncoded(secret, lowercase: true))
+            forms.append(Self.base64(secret, variant: .standard))
+            forms.append(Self.base64(secret, variant: .urlSafeNoPadding))
+            forms.append(Self.hex(secret, uppercase: false))
+            forms.append(Self.hex(secret, uppercase: true))
         }
-        if let basicCredential, basicCredential.count >= Self.shortest {
-            forms.append(basicCredential)
-            forms.append(Self.urlSafe(basicCredential))
+        for credential in basicCredentials where credential.count >= Self.shortest {
+            forms.append(Self.base64(credential, variant: .standard))
+            forms.append(Self.base64(credential, variant: .urlSafeNoPadding))
         }
         self.init(forms: forms)
     }
@@ -186,17 +192,19 @@ struct EchoMask {
         return writer.finish()
     }
 
-    /// Base64's URL-safe alphabet (`-` and `_`), without padding.
-    private static func urlSafe(_ base64: Secret) -> Secret {
-        var writer = SecureWriter(capacity: base64.count + 1)
-        base64.withUnsafeBytes { bytes in
+    private static func base64(_ secret: Secret, variant: Sodium.Base64Variant) -> Secret {
+        var writer = SecureWriter(capacity: secret.count * 4 / 3 + 4)
+        secret.withUnsafeBytes { Sodium.appendBase64($0, variant: variant, to: &writer) }
+        return writer.finish()
+    }
+
+    private static func hex(_ secret: Secret, uppercase: Bool) -> Secret {
+        let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
+        var writer = SecureWriter(capacity: secret.count * 2 + 1)
+        secret.withUnsafeBytes { bytes in
             for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "+"): writer.append(UInt8(ascii: "-"))
-                case UInt8(ascii: "/"): writer.append(UInt8(ascii: "_"))
-                case UInt8(ascii: "="): continue
-                default: writer.append(byte)
-                }
+                writer.append(digits[Int(byte >> 4)])
+                writer.append(digits[Int(byte & 0x0f)])
             }
         }
         return writer.finish()

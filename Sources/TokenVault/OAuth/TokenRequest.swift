@@ -29,7 +29,7 @@ struct TokenRequest {
         }
         self.form = form.finish()
 
-        var basicCredential: Secret?
+        var basicCredentials: [Secret] = []
         if binding.authMethod == .clientSecretBasic, let secret = binding.clientSecret {
             // RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding.
             var credentials = SecureWriter(capacity: 256 + secret.count * 3)
@@ -38,16 +38,20 @@ struct TokenRequest {
             secret.withUnsafeBytes { credentials.appendFormEncoded($0) }
             var header = SecureWriter(capacity: 64 + credentials.count * 2)
             header.append("Authorization: Basic ")
-            var encoded = SecureWriter(capacity: credentials.count * 2 + 4)
-            Sodium.appendBase64(credentials.written, to: &encoded)
-            header.append(encoded.written)
+            Sodium.appendBase64(credentials.written, to: &header)
             authorization = header.finish()
-            basicCredential = encoded.finish()
+            // Most HTTP stacks build the credential from the raw id and secret: a server's echo
+            // of it is masked too.
+            var raw = SecureWriter(capacity: 256 + secret.count)
+            raw.append(public: binding.clientID)
+            raw.append(UInt8(ascii: ":"))
+            raw.append(secret)
+            basicCredentials = [credentials.finish(), raw.finish()]
         } else {
             authorization = nil
         }
         let sent = [refreshToken] + (binding.clientSecret.map { [$0] } ?? [])
-        echoes = EchoMask(secrets: sent, basicCredential: basicCredential)
+        echoes = EchoMask(secrets: sent, basicCredentials: basicCredentials)
     }
 }
 

@@ -83,9 +83,9 @@ enum TokenResponse {
         ))
     }
 
-    /// One or more bytes of visible ASCII (0x21-0x7E): RFC 6749's tokens and `token_type`.
+    /// One or more bytes of visible ASCII (0x21-0x7E): tokens ([TokenSyntax]) and `token_type`.
     static func isVisibleASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy { (0x21...0x7E).contains($0) }
+        TokenSyntax.isToken(bytes)
     }
 
     /// RFC 6749 §3.3: `scope-token *( SP scope-token )`, each token one or more NQCHAR

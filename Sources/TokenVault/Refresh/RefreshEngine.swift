@@ -54,6 +54,11 @@ struct RefreshEngine: Sendable {
             throw RefreshError.transient(profile: name, detail: "backing off after: \(state.lastError ?? "a failure")", retryAfter: retryAfter)
         }
         guard let refreshToken = profile.refreshToken else { throw RefreshError.noRefreshToken(profile: name) }
+        // Sending the refresh token spends it; the rotated tokens must then be sealed. A vault at
+        // its last generation can be written no more, so nothing is sent.
+        guard snapshot.generation < .max else {
+            throw VaultError.unwritable(path: location.path.string, .lastGeneration)
+        }
         let url: EndpointURL
         do {
             url = try EndpointURL(profile.binding.tokenEndpoint)
