@@ -110,34 +110,33 @@ protocol ReportedError: Error {
     var status: ExitStatus { get }
 }
 
-extension VaultError: ReportedError {
+/// The library's errors say what happened in their `description`; the command says it as is.
+extension ReportedError where Self: CustomStringConvertible {
     var message: String { description }
+}
+
+extension VaultError: ReportedError {
     var status: ExitStatus { ExitStatus(self) }
 }
 
 extension KeyError: ReportedError {
-    var message: String { description }
     var status: ExitStatus { ExitStatus(self) }
 }
 
 extension FileError: ReportedError {
-    var message: String { description }
     var status: ExitStatus { ExitStatus(self) }
 }
 
 extension TokenInputError: ReportedError {
-    var message: String { description }
     var status: ExitStatus { .invalidInput }
     var hint: String? { nil }
 }
 
 extension RefreshError: ReportedError {
-    var message: String { description }
     var status: ExitStatus { ExitStatus(self) }
 }
 
 extension ConfigurationError: ReportedError {
-    var message: String { description }
     var status: ExitStatus { .usage }
     var hint: String? {
         switch self {
@@ -147,7 +146,6 @@ extension ConfigurationError: ReportedError {
 }
 
 extension DiscoveryError: ReportedError {
-    var message: String { description }
     var status: ExitStatus {
         if case .unreachable = self { return .transient }
         return .configurationRejected
@@ -155,7 +153,6 @@ extension DiscoveryError: ReportedError {
 }
 
 extension ImportError: ReportedError {
-    var message: String { description }
     var status: ExitStatus { isStale ? .staleInput : .invalidInput }
 }
 
