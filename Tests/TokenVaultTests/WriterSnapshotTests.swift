@@ -57,6 +57,24 @@ struct WriterSnapshotTests {
         #expect(store.cache.openedUnderLock <= 1 + 12, "the store re-read more often than other processes wrote")
     }
 
+    @Test("a write of more freshly built secrets than a snapshot may pin is not kept: the next write opens the vault again")
+    func allocationLimit() throws {
+        let sandbox = try Sandbox()
+        let store = try sandbox.store()
+        try store.update { profiles, _ in profiles["one"] = sampleProfile("one") }
+        try store.update { profiles, _ in profiles["two"] = sampleProfile("two") }
+        #expect(store.cache.openedUnderLock == 1)
+        let many = VaultSnapshotCache.allocationLimit / 2 + 1
+        try store.update { profiles, _ in
+            for index in 0..<many { profiles["bulk\(index)"] = sampleProfile("bulk\(index)") }
+        }
+        try store.update { profiles, _ in profiles["three"] = sampleProfile("three") }
+        #expect(store.cache.openedUnderLock == 2, "a snapshot pinning over the limit of separate allocations was kept")
+        try store.update { profiles, _ in profiles["four"] = sampleProfile("four") }
+        #expect(store.cache.openedUnderLock == 2, "after opening the vault again, the store's writes reuse it")
+        #expect(try sandbox.store().read().profiles.count == many + 4)
+    }
+
     @Test("a vault put back behind the store's back, in place or renamed over, is read again and its rollback noticed")
     func restoredBehindTheStore() throws {
         let sandbox = try Sandbox()

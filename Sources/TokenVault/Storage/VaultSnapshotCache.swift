@@ -24,6 +24,26 @@ final class VaultSnapshotCache: Sendable {
         state.withLock { $0.snapshot = snapshot }
     }
 
+    /// The most separate guarded allocations a kept snapshot may pin. Profiles opened from the
+    /// vault share one; a profile a caller built holds its own for each secret (three mappings
+    /// each, and a process has at most `vm.max_map_count`, 65,530 by default). A snapshot over
+    /// this is not kept, so the next write opens the vault again and its profiles share one
+    /// allocation again.
+    static let allocationLimit = 1024
+
+    /// Whether `profiles` hold their secrets in at most `allocationLimit` separate allocations.
+    static func fitsAllocationLimit(_ profiles: [String: TokenProfile]) -> Bool {
+        var buffers = Set<ObjectIdentifier>()
+        for profile in profiles.values {
+            for secret in [profile.accessToken, profile.refreshToken, profile.binding.clientSecret] {
+                guard let secret else { continue }
+                buffers.insert(ObjectIdentifier(secret.buffer))
+            }
+            if buffers.count > allocationLimit { return false }
+        }
+        return true
+    }
+
     /// Counts a vault opened under the writer lock: the work the cache saves when it matches.
     func countOpened() {
         state.withLock { $0.opened += 1 }

@@ -199,7 +199,7 @@ public struct VaultStore: Sendable {
         cache.keep(nil)
         let identity = try backend.replace(with: file, expected: replacing)
         backend.recordGeneration(generation)
-        if let identity {
+        if let identity, VaultSnapshotCache.fitsAllocationLimit(profiles) {
             cache.keep(VaultSnapshot(
                 profiles: profiles, generation: generation, sealedWith: keys.sealingKey.id,
                 sealedWithCurrentKey: true, identity: identity
