@@ -33,12 +33,12 @@ final class VaultSnapshotCache: Sendable {
 
     /// Whether `profiles` hold their secrets in at most `allocationLimit` separate allocations.
     static func fitsAllocationLimit(_ profiles: [String: TokenProfile]) -> Bool {
-        var buffers = Set<ObjectIdentifier>()
-        for profile in profiles.values {
-            for secret in [profile.accessToken, profile.refreshToken, profile.binding.clientSecret] {
-                guard let secret else { continue }
-                buffers.insert(ObjectIdentifier(secret.buffer))
-            }
+        var buffers = Set<ObjectIdentifier>(minimumCapacity: allocationLimit + 3)
+        for index in profiles.values.indices {
+            let profile = profiles.values[index]
+            if let secret = profile.accessToken { buffers.insert(ObjectIdentifier(secret.buffer)) }
+            if let secret = profile.refreshToken { buffers.insert(ObjectIdentifier(secret.buffer)) }
+            if let secret = profile.binding.clientSecret { buffers.insert(ObjectIdentifier(secret.buffer)) }
             if buffers.count > allocationLimit { return false }
         }
         return true
