@@ -14,15 +14,13 @@ struct RefreshEngine: Sendable {
     let limits: HTTPLimits
     let logger: Logger
 
-    var location: VaultLocation { store.location }
-
     /// How long to wait for another process's refresh of the same profile: longer than its
     /// exchange can take (two attempts when the first answer is lost), plus its write.
     var refreshLockTimeout: Double { 2 * (limits.totalTimeout + limits.connectTimeout) + store.lockTimeout / 4 }
 
     func refresh(_ name: String, reason: RefreshReason) throws -> TokenProfile {
         do {
-            return try location.holding(location.refreshLockPath(for: name), timeout: refreshLockTimeout) {
+            return try store.holdingProfileLock(name, timeout: refreshLockTimeout) {
                 try refreshHoldingLock(name, reason: reason)
             }
         } catch VaultError.busy {
@@ -34,7 +32,7 @@ struct RefreshEngine: Sendable {
     private func refreshHoldingLock(_ name: String, reason: RefreshReason) throws -> TokenProfile {
         let snapshot = try store.read()
         guard let profile = snapshot.profiles[name] else {
-            throw VaultError.profileMissing(profile: name, path: location.path.string)
+            throw VaultError.profileMissing(profile: name, path: store.pathString)
         }
         let now = WallClock.now
         if Self.satisfies(profile, reason: reason, now: now) {
@@ -318,7 +316,7 @@ struct RefreshEngine: Sendable {
 
     private func currentProfile(_ name: String) throws -> TokenProfile {
         guard let current = try store.read().profiles[name] else {
-            throw VaultError.profileMissing(profile: name, path: location.path.string)
+            throw VaultError.profileMissing(profile: name, path: store.pathString)
         }
         return current
     }
@@ -327,7 +325,7 @@ struct RefreshEngine: Sendable {
     /// refresh lock and only over the refresh token it replaces; otherwise (removed,
     /// re-imported, refreshed elsewhere) the vault's version wins and is returned.
     func sealKept(_ kept: SealFailure, name: String) throws -> TokenProfile {
-        try location.holding(location.refreshLockPath(for: name), timeout: refreshLockTimeout) {
+        try store.holdingProfileLock(name, timeout: refreshLockTimeout) {
             if let sealed = try persist(name, spent: kept.spent, { $0 = kept.profile }) { return sealed }
             return try currentProfile(name)
         }

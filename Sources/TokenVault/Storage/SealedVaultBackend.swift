@@ -1,0 +1,63 @@
+/// Where a vault's sealed bytes live, apart from what they mean: `VaultStore` opens, checks,
+/// merges and seals; a backend keeps one sealed version, says which version it is, and provides
+/// the locks writers and refreshes serialize on. `FileVaultBackend` keeps them in a file beside
+/// its lock files; a database backend would keep the same bytes in a row, replaced by a
+/// compare-and-swap on the version, with leases for the locks.
+///
+/// A backend never sees a key or a plaintext: only bytes that are already sealed.
+protocol SealedVaultBackend: Sendable {
+    /// Names the vault in messages and logs (the file backend: its path).
+    var description: String { get }
+
+    /// The sealed bytes of the current version and which version they are, or `nil` when there
+    /// is no vault. Refuses bytes no reader would open (a bad header, a length outside the
+    /// format's limits) before holding a buffer of their size.
+    func readSealed() throws(VaultError) -> SealedVersion?
+
+    /// Which version is current, without reading it: cheap enough for every cached read.
+    /// `nil` when there is no vault.
+    func currentIdentity() -> FileIdentity?
+
+    /// Takes the writer lock, waiting up to `timeout` seconds; held until the returned lock goes
+    /// away. A holder that outlasts `timeout` is `VaultError.busy`.
+    func lockWriter(timeout: Double) throws(VaultError) -> any VaultLock
+
+    /// Takes `profile`'s refresh lock, held across a whole token-endpoint exchange so that each
+    /// refresh token is spent once, without holding up writes to other profiles.
+    func lockProfile(_ profile: String, timeout: Double) throws(VaultError) -> any VaultLock
+
+    /// Housekeeping before a write, under the writer lock (the file backend removes the temp
+    /// files of writers killed before their rename).
+    func prepareForWrite()
+
+    /// Replaces the sealed bytes atomically (a reader sees the old version or the new, never a
+    /// mix) and durably, if the current version is still `expected` (`nil`: there is none yet);
+    /// returns the new version's identity, or `nil` when it cannot tell (then the next write reads
+    /// the vault again). Called under the writer lock. The file backend does not compare: every
+    /// writer of the file holds the writer lock, so under it the version read is still current.
+    func replace(with bytes: [UInt8], expected: FileIdentity?) throws(VaultError) -> FileIdentity?
+
+    /// The highest generation a writer on this host has sealed into this vault, `nil` when none
+    /// is recorded. Not authenticated: it only ever raises a warning.
+    func highestGenerationWritten() -> UInt64?
+
+    /// Records `generation` as the highest written, under the writer lock. Best effort: a
+    /// failure is logged, and only loses a warning.
+    func recordGeneration(_ generation: UInt64)
+
+    /// Creates whatever must exist before the first version can be written (the file backend:
+    /// the vault's folder, 0700, with its missing parents).
+    func createLocation() throws(VaultError)
+}
+
+/// One sealed version of the vault as a backend holds it.
+struct SealedVersion {
+    var bytes: [UInt8]
+    /// Which version these bytes are: the same identity later means the same bytes.
+    let identity: FileIdentity
+}
+
+/// A lock a backend holds for its caller until this value goes away.
+protocol VaultLock: AnyObject {}
+
+extension FileLock: VaultLock {}

@@ -1,0 +1,54 @@
+import Synchronization
+
+/// The last version of the vault a `VaultStore` opened or sealed, with the identity it had, shared
+/// by every copy of that store (and so by a `TokenManager` and its refreshes). A writer that finds
+/// the same identity under the writer lock starts from this snapshot instead of decrypting the
+/// vault again; any other identity (another process wrote, the file was restored or replaced) reads
+/// the vault as before.
+final class VaultSnapshotCache: Sendable {
+    private struct State {
+        var snapshot: VaultSnapshot?
+        var opened = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// The snapshot of the version with `identity`, if that is the one kept.
+    func snapshot(matching identity: FileIdentity?) -> VaultSnapshot? {
+        guard let identity else { return nil }
+        return state.withLock { state in state.snapshot.flatMap { $0.identity == identity ? $0 : nil } }
+    }
+
+    /// Keeps `snapshot` (`nil`: forgets the one kept).
+    func keep(_ snapshot: VaultSnapshot?) {
+        state.withLock { $0.snapshot = snapshot }
+    }
+
+    /// The most separate guarded allocations a kept snapshot may pin. Profiles opened from the
+    /// vault share one; a profile a caller built holds its own for each secret (three mappings
+    /// each, and a process has at most `vm.max_map_count`, 65,530 by default). A snapshot over
+    /// this is not kept, so the next write opens the vault again and its profiles share one
+    /// allocation again.
+    static let allocationLimit = 1024
+
+    /// Whether `profiles` hold their secrets in at most `allocationLimit` separate allocations.
+    static func fitsAllocationLimit(_ profiles: [String: TokenProfile]) -> Bool {
+        var buffers = Set<ObjectIdentifier>(minimumCapacity: allocationLimit + 3)
+        for index in profiles.values.indices {
+            let profile = profiles.values[index]
+            if let secret = profile.accessToken { buffers.insert(ObjectIdentifier(secret.buffer)) }
+            if let secret = profile.refreshToken { buffers.insert(ObjectIdentifier(secret.buffer)) }
+            if let secret = profile.binding.clientSecret { buffers.insert(ObjectIdentifier(secret.buffer)) }
+            if buffers.count > allocationLimit { return false }
+        }
+        return true
+    }
+
+    /// Counts a vault opened under the writer lock: the work the cache saves when it matches.
+    func countOpened() {
+        state.withLock { $0.opened += 1 }
+    }
+
+    /// How many times a writer of this store opened the vault under the writer lock.
+    var openedUnderLock: Int { state.withLock { $0.opened } }
+}
