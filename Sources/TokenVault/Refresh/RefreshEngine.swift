@@ -55,7 +55,7 @@ struct RefreshEngine: Sendable {
         // Sending the refresh token spends it; the rotated tokens must then be sealed. A vault at
         // its last generation can be written no more, so nothing is sent.
         guard snapshot.generation < .max else {
-            throw VaultError.unwritable(path: location.path.string, .lastGeneration)
+            throw VaultError.unwritable(path: store.pathString, .lastGeneration)
         }
         let url: EndpointURL
         do {
