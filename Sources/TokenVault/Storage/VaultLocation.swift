@@ -15,24 +15,25 @@ public struct VaultLocation: Sendable, Equatable {
     }
 
     public static func resolve(explicit: String?, environment: [String: String]) -> VaultLocation {
-        if let explicit, !explicit.isEmpty { return VaultLocation(path: FilePath(explicit)) }
-        if let configured = environment["TOKENVAULT_PATH"], !configured.isEmpty {
-            return VaultLocation(path: FilePath(configured))
-        }
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? FilePath($0) : nil }
-            ?? FilePath(environment["HOME"] ?? "/").appending(".local/share")
-        return VaultLocation(path: dataHome.appending("tokenvault/tokens.vault"))
+        resolve(explicit: explicit, variable: { environment[$0] })
     }
 
     /// `resolve(explicit:environment:)` with this process's TOKENVAULT_PATH, XDG_DATA_HOME and
     /// HOME (read by name: the environment is never enumerated, so the key variable is never
-    /// copied).
+    /// copied; and no dictionary is built, whose first use costs `tokenvault token` a generic
+    /// instantiation at start-up).
     public static func resolve(explicit: String?) -> VaultLocation {
-        var environment: [String: String] = [:]
-        for name in ["TOKENVAULT_PATH", "XDG_DATA_HOME", "HOME"] {
-            if let value = getenv(name) { environment[name] = String(cString: value) }
+        resolve(explicit: explicit, variable: { name in getenv(name).map { String(cString: $0) } })
+    }
+
+    private static func resolve(explicit: String?, variable: (String) -> String?) -> VaultLocation {
+        if let explicit, !explicit.isEmpty { return VaultLocation(path: FilePath(explicit)) }
+        if let configured = variable("TOKENVAULT_PATH"), !configured.isEmpty {
+            return VaultLocation(path: FilePath(configured))
         }
-        return resolve(explicit: explicit, environment: environment)
+        let dataHome = variable("XDG_DATA_HOME").flatMap { $0.hasPrefix("/") ? FilePath($0) : nil }
+            ?? FilePath(variable("HOME") ?? "/").appending(".local/share")
+        return VaultLocation(path: dataHome.appending("tokenvault/tokens.vault"))
     }
 
     /// The folder that holds the vault (`.` for a bare file name).
