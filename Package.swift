@@ -66,7 +66,7 @@ let package = Package(
                 "TokenVault",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            exclude: ["JSONCases"],
+            exclude: ["JSON/JSONCases"],
             resources: [.copy("Vectors")]
         ),
     ]

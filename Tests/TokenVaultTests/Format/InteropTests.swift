@@ -7,8 +7,7 @@ import Testing
 /// Its interpreter is the venv `scripts/oauth-venv` builds; `scripts/test` passes it in
 /// TOKENVAULT_TEST_PYTHON.
 enum InteropReader {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = sourceTree
     static let script = repository.appendingPathComponent("Tests/Interop/open_vault.py").path
     static let generator = repository.appendingPathComponent("Tests/Interop/make_vectors.py").path
 
