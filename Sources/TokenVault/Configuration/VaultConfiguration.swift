@@ -78,6 +78,7 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     /// `TOKENVAULT_HTTP_TIMEOUT` is not a number of seconds from 1 to 600; the value it had.
     case badHTTPTimeout(String)
 
+    /// The variable, its value cleaned for display, and what it must be.
     public var description: String {
         switch self {
         case .badHTTPTimeout(let text):

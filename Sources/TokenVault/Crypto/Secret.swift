@@ -25,9 +25,13 @@ public struct Secret: Sendable, CustomStringConvertible {
         self = text.withUTF8 { Secret(copying: UnsafeRawBufferPointer($0)) }
     }
 
+    /// The secret's length in bytes.
     public var count: Int { range.count }
+    /// Whether the secret has no bytes.
     public var isEmpty: Bool { range.isEmpty }
 
+    /// Calls `body` with the secret's bytes. The pointer is valid only during the call; do not
+    /// copy the bytes out of it.
     public func withUnsafeBytes<Result>(
         _ body: (UnsafeRawBufferPointer) throws -> Result
     ) rethrows -> Result {
@@ -50,6 +54,7 @@ public struct Secret: Sendable, CustomStringConvertible {
         return digest.hexString
     }
 
+    /// `secret(` and the fingerprint, never the contents.
     public var description: String { "secret(\(fingerprint))" }
 
     /// Constant-time comparison of contents.

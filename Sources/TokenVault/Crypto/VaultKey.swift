@@ -1,6 +1,7 @@
 /// The 8-byte identifier of a vault key: keyed BLAKE2b-64 of a fixed label, so it reveals
 /// nothing about the key yet lets a reader say *which* key sealed a vault.
 public struct KeyID: Hashable, Sendable, CustomStringConvertible {
+    /// The 8 identifier bytes.
     public let bytes: [UInt8]
 
     init(bytes: [UInt8]) {
@@ -9,6 +10,7 @@ public struct KeyID: Hashable, Sendable, CustomStringConvertible {
     }
 
     static let byteCount = 8
+    /// 16 lowercase hex digits.
     public var description: String { bytes.hexString }
 }
 
@@ -22,6 +24,7 @@ public struct VaultKey: Sendable {
     static let idLabel: StaticString = "tokenvault-key-id"
 
     let material: SecureBuffer
+    /// The key's identifier, as written in the header of a vault it seals.
     public let id: KeyID
 
     init(material: SecureBuffer) {

@@ -23,6 +23,7 @@ public enum FileError: Error, Sendable, Equatable {
 }
 
 extension FileError: CustomStringConvertible {
+    /// What went wrong and with which path, as a message for a person.
     public var description: String {
         switch self {
         case .missing(let path):

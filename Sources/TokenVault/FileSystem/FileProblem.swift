@@ -2,7 +2,9 @@ import SystemPackage
 
 /// What is wrong with a file that must be private to its owner.
 public enum FileProblem: Sendable, Equatable {
+    /// The path is a symbolic link.
     case symlink
+    /// The path is not a regular file (a folder, a FIFO, a device).
     case notRegularFile
     /// Group or others have some access; the mode found.
     case accessibleByOthers(FilePermissions)

@@ -7,7 +7,9 @@ public struct RefreshState: Sendable, Equatable {
     /// A short description of the last failure: an error class and the server's
     /// `error_description`, never a token.
     public var lastError: String?
+    /// When the last failure happened; `nil` when none is recorded.
     public var lastErrorAt: UnixTime?
+    /// Failed refresh attempts since the last success or import; drives the back-off.
     public var consecutiveFailures: Int64 = 0
     /// Do not call the token endpoint before this time (from `Retry-After` or back-off).
     public var retryAfter: UnixTime?
@@ -19,5 +21,6 @@ public struct RefreshState: Sendable, Equatable {
     /// so be spent. Cleared by a successful refresh or a new import.
     public var rolledBackAt: UnixTime?
 
+    /// The state of a profile that has not failed: no flags, no error, no back-off.
     public init() {}
 }

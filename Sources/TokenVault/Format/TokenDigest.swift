@@ -7,6 +7,7 @@ public struct TokenDigest: Sendable, Hashable, CustomStringConvertible {
 
     let bytes: [UInt8]
 
+    /// The digest of `token`'s bytes.
     public init(of token: Secret) {
         var digest = [UInt8](repeating: 0, count: Self.byteCount)
         token.withUnsafeBytes { message in
@@ -34,5 +35,6 @@ public struct TokenDigest: Sendable, Hashable, CustomStringConvertible {
         bytes = decoded
     }
 
+    /// The 32 lowercase hex digits.
     public var description: String { bytes.hexString }
 }

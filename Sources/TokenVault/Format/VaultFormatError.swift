@@ -21,6 +21,7 @@ public enum VaultFormatError: Error, Sendable, Equatable {
     case badPadding
     /// The payload is not what SECURITY.md, "Payload", allows; the reason names no secret.
     case badPayload(String)
+    /// The payload is of a version this build does not read; the version found.
     case unsupportedPayloadVersion(Int64)
     /// Writing: the vault is at generation 2^64-1, and the generation never wraps.
     case lastGeneration

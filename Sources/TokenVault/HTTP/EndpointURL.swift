@@ -16,11 +16,15 @@ import Darwin
 /// `-`, `_` and dots. libcurl is handed the URL rebuilt from what was checked, and a loopback host
 /// is pinned to its address (`CURLOPT_RESOLVE`), so no resolver decides where it goes.
 public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
+    /// `https` or `http`, lower-case.
     public let scheme: String
     /// Lower-case; an IPv6 address without its brackets, as `inet_ntop` writes it.
     public let host: String
+    /// The explicit port, 1-65535; `nil` when the URL gives none (the scheme's default).
     public let port: Int?
+    /// Everything after the authority, starting with `/` (`/` when the URL has no path).
     public let pathAndQuery: String
+    /// The URL exactly as given.
     public let description: String
     private let kind: HostKind
 
@@ -28,9 +32,13 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         case ipv4, ipv6, name
     }
 
+    /// Why a URL was refused; each case carries the URL as given.
     public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        /// Not an absolute `http` or `https` URL with a host, or one with a fragment.
         case malformed(String)
+        /// Plain `http` to a host that is not loopback.
         case insecureScheme(String)
+        /// A user name or password before the host; `description` redacts it.
         case credentialsInURL(String)
         /// A space, control character, backslash or non-ASCII character.
         case forbiddenCharacter(String)
@@ -39,6 +47,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         /// A host that is neither a canonical address nor a plain host name.
         case badHost(String)
 
+        /// One line naming the problem, the URL cleaned and shortened for display.
         public var description: String {
             switch self {
             case .malformed(let url): return "'\(Self.shown(url))' is not an absolute http(s) URL"
@@ -62,6 +71,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Parses and checks `text` by the rules above; throws the first rule it breaks.
     public init(_ text: String) throws(Problem) {
         guard text.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }) else {
             throw .forbiddenCharacter(text)
@@ -105,6 +115,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         guard scheme == "https" || isLoopback else { throw .insecureScheme(text) }
     }
 
+    /// Whether the host is loopback: 127.0.0.0/8, `::1` or `localhost`.
     public var isLoopback: Bool {
         switch kind {
         case .ipv4: return host.hasPrefix("127.")

@@ -26,6 +26,7 @@ public enum ImportError: Error, Sendable, Equatable {
 }
 
 extension ImportError: CustomStringConvertible {
+    /// Why the import was refused, as a message for a person.
     public var description: String {
         switch self {
         case .chainHeldByOtherProfile(let profile, let holder):

@@ -8,18 +8,30 @@
 /// - The old plaintext files (`.mcp_tokens_*.json`): `access_token`, `refresh_token`,
 ///   `expires_at` (Unix seconds, or an ISO 8601 time) and `created_at`.
 public struct ImportedTokens: Sendable {
+    /// The access token; `nil` when the input had none.
     public var accessToken: Secret?
+    /// The refresh token; `nil` when the input had none.
     public var refreshToken: Secret?
+    /// `token_type`; `nil` when not given.
     public var tokenType: String?
+    /// `scope`; `nil` when not given.
     public var scope: String?
+    /// When the access token expires, from `expires_in` counted from the import, else
+    /// `expires_at`; `nil` when unknown.
     public var expiresAt: UnixTime?
+    /// When the refresh token expires, from `refresh_token_expires_in` counted from the import;
+    /// `nil` when unknown.
     public var refreshTokenExpiresAt: UnixTime?
     /// When the tokens were obtained (`created_at` of the old files), for the refresh token's age.
     public var issuedAt: UnixTime?
+    /// `client_id`; `nil` when the input had no client information.
     public var clientID: String?
+    /// `client_secret`; `nil` for a public client or when not given.
     public var clientSecret: Secret?
+    /// `token_endpoint_auth_method`; `nil` when not given.
     public var authMethod: ClientAuthMethod?
 
+    /// Empty: nothing known, every member `nil`.
     public init() {}
 
     /// Parses token JSON held in guarded memory. The buffer is unescaped in place and the

@@ -23,6 +23,7 @@ public enum TokenInputError: Error, Sendable, Equatable {
 }
 
 extension TokenInputError: CustomStringConvertible {
+    /// What is wrong with the token input, as a message for a person.
     public var description: String {
         switch self {
         case .notJSON(let reason): return "the token input is not valid JSON (\(reason))"

@@ -19,6 +19,7 @@ public enum KeyError: Error, Sendable, Equatable {
 }
 
 extension KeyError: CustomStringConvertible {
+    /// Why no key could be had, as a message for a person; it never shows key material.
     public var description: String {
         switch self {
         case .noKey:

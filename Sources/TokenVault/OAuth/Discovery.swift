@@ -8,12 +8,18 @@
 ///    `<issuer>/.well-known/openid-configuration`. The metadata's `issuer` must equal it
 ///    (RFC 8414 §3.3), and its `token_endpoint` must pass the same rules as any token endpoint.
 public enum Discovery {
+    /// What discovery found: everything a `RefreshBinding` needs but the client.
     public struct Result: Sendable, Equatable {
+        /// The protected resource's identifier (its metadata's `resource`), sent as `resource`.
         public let resource: String
+        /// The authorization server's issuer identifier, checked against its metadata.
         public let issuer: String
+        /// The token endpoint, checked as any token endpoint is (`EndpointURL`).
         public let tokenEndpoint: String
     }
 
+    /// Runs the steps above against the MCP server at `server`. Blocks for the HTTP requests,
+    /// each within `limits`.
     public static func discover(server: String, limits: HTTPLimits = HTTPLimits()) throws(DiscoveryError) -> Result {
         let serverURL: EndpointURL
         do { serverURL = try EndpointURL(server) } catch { throw .invalidURL(server, error.description) }

@@ -1,8 +1,12 @@
 /// Why discovery failed.
 public enum DiscoveryError: Error, Sendable, CustomStringConvertible {
+    /// The server URL given was refused: the URL, and why.
     case invalidURL(String, String)
+    /// A metadata request got no answer: the URL, and why.
     case unreachable(String, String)
+    /// No candidate URL served the metadata: what was looked for, and the last problem.
     case noMetadata(String, String)
+    /// Metadata was found but refused: its URL, and why.
     case invalidMetadata(String, String)
 
     /// Every URL and value in it that came from a server is shown cleaned ([ServerText]): metadata

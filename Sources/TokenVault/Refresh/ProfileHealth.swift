@@ -1,5 +1,6 @@
 /// What `tokenvault status --check` reports to monitors: the states that need a person.
 public enum ProfileHealth {
+    /// A state of a profile that needs a person.
     public enum Problem: Sendable, Equatable {
         /// The refresh token was refused: re-import.
         case reauthenticationRequired
@@ -57,6 +58,9 @@ public enum ProfileHealth {
         return nil
     }
 
+    /// The problems of `profile` at `now`, warning of a refresh token that expires within
+    /// `window` seconds; empty when it needs nothing. `vaultRestored` says the vault was found
+    /// older than this host had written it.
     public static func problems(of profile: TokenProfile, now: UnixTime, warnWithin window: Int64, vaultRestored: Bool = false) -> [Problem] {
         var problems: [Problem] = []
         let state = profile.refreshState

@@ -33,6 +33,7 @@ public enum RefreshError: Error, Sendable {
 }
 
 extension RefreshError: CustomStringConvertible {
+    /// What went wrong with the refresh, as a message for a person.
     public var description: String {
         switch self {
         case .reauthenticationRequired(let profile, let detail):

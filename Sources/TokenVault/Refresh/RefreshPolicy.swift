@@ -5,6 +5,7 @@
 /// last 5. A fifth leaves room for clock skew and a slow token endpoint without refreshing a
 /// short-lived token half-way through its life.
 public enum RefreshPolicy {
+    /// The largest refresh margin, in seconds.
     public static let maximumMargin: Int64 = 300
 
     /// The margin for a token that was obtained at `issuedAt` and expires at `expiresAt`; any two
@@ -14,14 +15,17 @@ public enum RefreshPolicy {
         return min(maximumMargin, lifetime / 5)
     }
 
+    /// Where a profile's access token stands; times in seconds.
     public enum AccessState: Equatable, Sendable {
         /// No access token stored.
         case missing
         /// No expiry known: used until a resource server answers 401.
         case unknownExpiry
+        /// Valid and outside the refresh margin.
         case valid(remaining: Int64)
         /// Still valid, but inside the refresh margin.
         case refreshDue(remaining: Int64)
+        /// Expired (`since` is 0 at the expiry time itself).
         case expired(since: Int64)
     }
 
@@ -31,6 +35,8 @@ public enum RefreshPolicy {
         return false
     }
 
+    /// The state of `profile`'s access token at `now`; the margin counts from its last refresh,
+    /// else its import.
     public static func accessState(of profile: TokenProfile, now: UnixTime) -> AccessState {
         guard profile.accessToken != nil else { return .missing }
         guard let expiresAt = profile.expiresAt else { return .unknownExpiry }

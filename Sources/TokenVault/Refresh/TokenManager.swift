@@ -14,6 +14,7 @@ import SystemPackage
 /// process changed it since it was last opened. A refresh happens once per profile across all
 /// threads and processes, and its result is sealed into the vault before it is returned.
 public final class TokenManager: Sendable {
+    /// The vault the manager reads, refreshes and seals into.
     public let store: VaultStore
     let engine: RefreshEngine
     let logger: Logger
@@ -30,6 +31,8 @@ public final class TokenManager: Sendable {
     private let cache = Mutex(Cache())
     private let flights = Mutex([String: Task<TokenProfile, any Error>]())
 
+    /// A manager over `store`, with `limits` for every token-endpoint request. Nothing is read
+    /// until the first call.
     public init(store: VaultStore, limits: HTTPLimits = HTTPLimits(), logger: Logger = Logger(label: "tokenvault")) {
         self.store = store
         self.engine = RefreshEngine(store: store, limits: limits, logger: logger)

@@ -35,6 +35,7 @@ extension VaultError {
 }
 
 extension VaultError: CustomStringConvertible {
+    /// What went wrong, as a message for a person.
     public var description: String {
         switch self {
         case .vaultMissing(let path):

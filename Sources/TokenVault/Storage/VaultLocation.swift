@@ -8,12 +8,16 @@ import Glibc
 /// The path comes from `--vault`, else `TOKENVAULT_PATH`, else
 /// `$XDG_DATA_HOME/tokenvault/tokens.vault` (`~/.local/share/tokenvault/tokens.vault`).
 public struct VaultLocation: Sendable, Equatable {
+    /// The vault file itself.
     public let path: FilePath
 
+    /// The vault at `path`, taken as given (relative paths from the working directory).
     public init(path: FilePath) {
         self.path = path
     }
 
+    /// The vault path by the rules above: `explicit` unless `nil` or empty, else `environment`'s
+    /// TOKENVAULT_PATH, XDG_DATA_HOME (only when absolute) and HOME.
     public static func resolve(explicit: String?, environment: [String: String]) -> VaultLocation {
         resolve(explicit: explicit, variable: { environment[$0] })
     }

@@ -9,7 +9,9 @@ import SystemPackage
 /// other's updates; when the version under the lock is the one this store last opened or sealed
 /// (same `FileIdentity`), it starts from that snapshot instead of decrypting the vault again.
 public struct VaultStore: Sendable {
+    /// The vault this store reads and writes.
     public let location: VaultLocation
+    /// The keys it opens the vault with; it seals with the first.
     public let keys: KeyRing
     let logger: Logger
     let backend: any SealedVaultBackend
@@ -17,6 +19,7 @@ public struct VaultStore: Sendable {
     /// How long a writer waits for the lock before giving up with `VaultError.busy`.
     public var lockTimeout: Double = 60
 
+    /// A store for the vault file at `location`. Nothing is read until the first call.
     public init(location: VaultLocation, keys: KeyRing, logger: Logger = Logger(label: "tokenvault")) {
         self.location = location
         self.keys = keys
@@ -40,6 +43,8 @@ public struct VaultStore: Sendable {
 
     // MARK: Reading
 
+    /// Opens and checks the vault's current version, without taking the writer lock. Throws
+    /// `VaultError.vaultMissing` when there is no vault yet.
     public func read() throws(VaultError) -> VaultSnapshot {
         guard let sealed = try backend.readSealed() else { throw .vaultMissing(path: pathString) }
         let snapshot = try open(sealed.bytes, identity: sealed.identity)

@@ -18,6 +18,7 @@ enum MonotonicClock {
     }
 }
 
+/// The system's real-time clock, for times that are stored or compared with a server's.
 public enum WallClock {
     /// The current Unix time in whole seconds.
     public static var now: UnixTime {
