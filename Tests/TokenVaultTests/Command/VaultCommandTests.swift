@@ -243,9 +243,7 @@ struct FileSafetyTests {
         try sandbox.importProfile("p")
         let newKey = sandbox.directory.file("new-key")
         try sandbox.expectSuccess(["keygen", "--output", newKey])
-        let both = sandbox.directory.file("both-keys")
-        let text = try String(contentsOfFile: newKey, encoding: .utf8) + String(contentsOfFile: sandbox.keyfile, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: both, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        let both = try sandbox.twoKeyKeyfile("both-keys", first: newKey)
         let status = try sandbox.expectSuccess(["status"], environment: ["TOKENVAULT_KEYFILE": both])
         #expect(status.stdout.contains("an older key"))
         try sandbox.importProfile("q")  // written with the old keyfile: still the old key

@@ -214,32 +214,69 @@ struct RefreshFaultTests {
 
     // MARK: Transient failures
 
-    @Test("a 500 exits 23 with a hint, keeps the tokens and records the failure and a back-off")
-    func serverError() throws {
-        let server = try FaultServer([.respond(status: 500, headers: [("Content-Type", "text/plain")], body: "upstream exploded")])
+    /// A token endpoint that fails for now, and how often it is asked: once for a definite failure,
+    /// twice (with the same refresh token) for an answer that says nothing usable.
+    struct TransientFault: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let behavior: FaultServer.Behavior
+        var environment: [String: String] = [:]
+        let requests: Int
+        /// Part of `last_error`; nil: any.
+        let lastError: String?
+    }
+
+    static let transientFaults: [TransientFault] = [
+        TransientFault(testDescription: "a 500 with a plain-text body, not retried",
+                       behavior: .respond(status: 500, headers: [("Content-Type", "text/plain")], body: "upstream exploded"),
+                       requests: 1, lastError: "500"),
+        TransientFault(testDescription: "malformed JSON twice",
+                       behavior: FaultServer.json(200, "{not json"), requests: 2, lastError: "not JSON"),
+        TransientFault(testDescription: "a 1 MiB answer, cut off without a crash, twice",
+                       behavior: .oversizedBody(bytes: 1 << 20), requests: 2, lastError: "exceeded"),
+        TransientFault(testDescription: "slower than TOKENVAULT_HTTP_TIMEOUT, given up on twice",
+                       behavior: .delay(seconds: 5, then: rotated), environment: ["TOKENVAULT_HTTP_TIMEOUT": "1"],
+                       requests: 2, lastError: nil),
+    ]
+
+    @Test("a transient failure exits 23 with a hint, keeps the tokens and records the failure and a one-second back-off",
+          arguments: transientFaults)
+    func transientFailure(_ fault: TransientFault) throws {
+        let server = try FaultServer([fault.behavior])
         let sandbox = try Sandbox()
         try importProfile(sandbox, endpoint: server.tokenURL)
 
         let before = unixNow()
-        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
+        let start = ContinuousClock.now
+        let result = try sandbox.run(["token", "p"], environment: fault.environment.mapValues { $0 }, secretOnStdout: true)
+        let elapsed = ContinuousClock.now - start
         let after = unixNow()
-        #expect(result.status == 23)
+        #expect(result.status == 23, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
         #expect(result.stderr.contains("tokenvault: hint: "))
+        // The slow server answers after 5 s; TOKENVAULT_HTTP_TIMEOUT=1 must cut both attempts short.
+        #expect(elapsed < .seconds(4.5), "the timeout was not applied: \(elapsed)")
+
+        let requests = server.requests
+        #expect(requests.count == fault.requests)
+        #expect(Set(requests.map(\.body)).count == 1, "a retry changed the request")
+        #expect(requests.allSatisfy { formFields($0.body)["refresh_token"] == oldRefresh })
 
         let status = try profileStatus(sandbox)
         expectOldTokensKept(status)
         #expect(status.state == "failing")
         #expect(status.consecutiveFailures == 1)
-        #expect(status.lastError?.contains("500") == true)
+        #expect(status.reauthRequired == false)
+        #expect(status.clientRejected == false)
+        let lastError = try #require(status.lastError)
+        if let fragment = fault.lastError {
+            #expect(lastError.contains(fragment), "\(lastError)")
+        }
         let failedAt = try #require(status.lastErrorAt)
         #expect((before...after).contains(failedAt))
         // The first back-off is about a second.
         let retryAfter = try #require(status.retryAfter)
         #expect((failedAt + 1...failedAt + 2).contains(retryAfter))
-        #expect(status.reauthRequired == false)
-        #expect(server.requests.count == 1)
     }
 
     @Test("within a back-off, token makes no request and exits 23 again")
@@ -314,70 +351,6 @@ struct RefreshFaultTests {
         #expect(status.consecutiveFailures == 0)
     }
 
-    @Test("malformed JSON twice exits 23 after exactly two identical requests")
-    func malformedTwice() throws {
-        let server = try FaultServer([FaultServer.json(200, "{not json")])
-        let sandbox = try Sandbox()
-        try importProfile(sandbox, endpoint: server.tokenURL)
-
-        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(result.status == 23)
-        #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
-        #expect(result.stderr.contains("tokenvault: hint: "))
-
-        let requests = server.requests
-        #expect(requests.count == 2)
-        #expect(Set(requests.map(\.body)).count == 1)
-
-        let status = try profileStatus(sandbox)
-        expectOldTokensKept(status)
-        #expect(status.consecutiveFailures == 1)
-        #expect(status.lastError?.contains("not JSON") == true)
-    }
-
-    @Test("a 1 MiB answer is cut off without a crash, retried once, then exits 23")
-    func oversizedBody() throws {
-        let server = try FaultServer([.oversizedBody(bytes: 1 << 20)])
-        let sandbox = try Sandbox()
-        try importProfile(sandbox, endpoint: server.tokenURL)
-
-        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(result.status == 23, "\(result.stderr)")
-        #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
-        #expect(server.requests.count == 2)
-
-        let status = try profileStatus(sandbox)
-        expectOldTokensKept(status)
-        #expect(status.consecutiveFailures == 1)
-        #expect(status.lastError?.contains("exceeded") == true)
-    }
-
-    @Test("a token endpoint slower than TOKENVAULT_HTTP_TIMEOUT is given up on, retried once, and exits 23")
-    func timeout() throws {
-        let server = try FaultServer([.delay(seconds: 5, then: rotated)])
-        let sandbox = try Sandbox()
-        try importProfile(sandbox, endpoint: server.tokenURL)
-
-        let start = ContinuousClock.now
-        let result = try sandbox.run(["token", "p"], environment: ["TOKENVAULT_HTTP_TIMEOUT": "1"], secretOnStdout: true)
-        let elapsed = ContinuousClock.now - start
-        #expect(result.status == 23, "\(result.stderr)")
-        #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("tokenvault: error: could not refresh profile 'p' for now"))
-        #expect(elapsed < .seconds(4.5), "the 1 s timeout was not applied: \(elapsed)")
-
-        let requests = server.requests
-        #expect(requests.count == 2)
-        #expect(Set(requests.map(\.body)).count == 1)
-
-        let status = try profileStatus(sandbox)
-        expectOldTokensKept(status)
-        #expect(status.consecutiveFailures == 1)
-        #expect(status.lastError != nil)
-        #expect(status.retryAfter != nil)
-    }
-
     @Test("a TOKENVAULT_HTTP_TIMEOUT that is not a number of seconds is a usage error")
     func badTimeoutVariable() throws {
         let server = try FaultServer([rotated])
@@ -449,9 +422,38 @@ struct RefreshFaultTests {
 
     // MARK: Refusals
 
-    @Test("invalid_grant exits 20, keeps the tokens, marks re-authentication and stops asking; other profiles still work")
-    func invalidGrant() throws {
-        let server = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant","error_description":"expired"}"#)])
+    /// A refusal that no retry can change: the command exits 20 or 21 every time without asking again.
+    struct FinalRefusal: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let response: FaultServer.Behavior
+        let exitCode: Int32
+        let state: String
+        let reauthRequired: Bool
+        let clientRejected: Bool
+        /// On stderr; the first is the error line, repeated on every later call.
+        let messages: [String]
+        let lastError: String
+    }
+
+    static let finalRefusals: [FinalRefusal] = [
+        FinalRefusal(testDescription: "invalid_grant: re-authentication required",
+                     response: FaultServer.json(400, #"{"error":"invalid_grant","error_description":"expired"}"#),
+                     exitCode: 20, state: "reauth-required", reauthRequired: true, clientRejected: false,
+                     messages: ["tokenvault: error: MCP authentication failed: refresh token expired or revoked",
+                                "tokenvault: hint: sign in again", "tokenvault import p"],
+                     lastError: "invalid_grant"),
+        FinalRefusal(testDescription: "invalid_client: client rejected",
+                     response: FaultServer.json(401, #"{"error":"invalid_client"}"#),
+                     exitCode: 21, state: "client-rejected", reauthRequired: false, clientRejected: true,
+                     messages: ["tokenvault: error: the authorization server no longer accepts the OAuth client of profile 'p'",
+                                "tokenvault: hint: register the client again"],
+                     lastError: "invalid_client"),
+    ]
+
+    @Test("a final refusal exits with its code, keeps the tokens, marks the profile and stops asking; other profiles still work",
+          arguments: finalRefusals)
+    func finalRefusal(_ refusal: FinalRefusal) throws {
+        let server = try FaultServer([refusal.response])
         let other = try FaultServer([FaultServer.json(200, #"{"access_token":"\#(secretMarker)-other-new"}"#)])
         let sandbox = try Sandbox()
         try importProfile(sandbox, endpoint: server.tokenURL)
@@ -459,23 +461,24 @@ struct RefreshFaultTests {
                           json: tokenJSON(access: "\(secretMarker)-q-access", refresh: "\(secretMarker)-q-refresh", expiresIn: 3600))
 
         let result = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(result.status == 20)
+        #expect(result.status == refusal.exitCode, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("tokenvault: error: MCP authentication failed: refresh token expired or revoked"))
-        #expect(result.stderr.contains("tokenvault: hint: sign in again"))
-        #expect(result.stderr.contains("tokenvault import p"))
+        for message in refusal.messages {
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
 
         let status = try profileStatus(sandbox)
         expectOldTokensKept(status)
-        #expect(status.reauthRequired == true)
-        #expect(status.state == "reauth-required")
-        #expect(status.lastError?.contains("invalid_grant") == true)
+        #expect(status.state == refusal.state)
+        #expect(status.reauthRequired == refusal.reauthRequired)
+        #expect(status.clientRejected == refusal.clientRejected)
+        #expect(status.lastError?.contains(refusal.lastError) == true, "\(status.lastError ?? "nil")")
         #expect(server.requests.count == 1)
 
         let again = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(again.status == 20)
-        #expect(again.stderr.contains("MCP authentication failed: refresh token expired or revoked"))
-        #expect(server.requests.count == 1, "a refused refresh token was sent again")
+        #expect(again.status == refusal.exitCode)
+        #expect(again.stderr.contains(refusal.messages[0]))
+        #expect(server.requests.count == 1, "a refused refresh was asked again")
 
         let served = try sandbox.run(["token", "q"], secretOnStdout: true)
         #expect(served.status == 0, "\(served.stderr)")
@@ -483,69 +486,56 @@ struct RefreshFaultTests {
         #expect(other.requests.isEmpty)
         let q = try profileStatus(sandbox, "q")
         #expect(q.reauthRequired == false)
+        #expect(q.clientRejected == false)
         #expect(q.state == "ok")
         #expect(q.refreshFingerprint == fingerprint("\(secretMarker)-q-refresh"))
     }
 
-    @Test("invalid_client exits 21 and marks the client rejected")
-    func invalidClient() throws {
-        let server = try FaultServer([FaultServer.json(401, #"{"error":"invalid_client"}"#)])
-        let sandbox = try Sandbox()
-        try importProfile(sandbox, endpoint: server.tokenURL)
-
-        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(result.status == 21)
-        #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("tokenvault: error: the authorization server no longer accepts the OAuth client of profile 'p'"))
-        #expect(result.stderr.contains("tokenvault: hint: register the client again"))
-
-        let status = try profileStatus(sandbox)
-        expectOldTokensKept(status)
-        #expect(status.clientRejected == true)
-        #expect(status.reauthRequired == false)
-        #expect(status.state == "client-rejected")
-
-        let again = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(again.status == 21)
-        #expect(server.requests.count == 1, "a rejected client asked again")
+    /// A request the token endpoint refuses because of how the profile is set up: exit 22, nothing marked.
+    struct ConfigurationFault: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        /// The answer, given the URL of another token endpoint that must never be asked.
+        let response: @Sendable (_ elsewhere: String) -> FaultServer.Behavior
+        let messages: [String]
+        let lastError: String
     }
 
-    @Test("invalid_target exits 22 as a configuration error")
-    func invalidTarget() throws {
-        let server = try FaultServer([FaultServer.json(400, #"{"error":"invalid_target"}"#)])
+    static let configurationFaults: [ConfigurationFault] = [
+        ConfigurationFault(testDescription: "invalid_target",
+                           response: { _ in FaultServer.json(400, #"{"error":"invalid_target"}"#) },
+                           messages: ["tokenvault: error: the token endpoint of profile 'p' refused the request: invalid_target",
+                                      "tokenvault: hint: check the profile's token endpoint and resource"],
+                           lastError: "invalid_target"),
+        ConfigurationFault(testDescription: "a 302 redirect to another token endpoint",
+                           response: { .respond(status: 302, headers: [("Location", $0)], body: "") },
+                           messages: ["tokenvault: error: the token endpoint of profile 'p' refused the request",
+                                      "redirected (302)"],
+                           lastError: "redirected (302)"),
+    ]
+
+    @Test("a configuration fault exits 22, keeps the tokens, marks nothing, and the refresh token goes nowhere else",
+          arguments: configurationFaults)
+    func configurationFault(_ fault: ConfigurationFault) throws {
+        let elsewhere = try FaultServer([rotated])
+        let server = try FaultServer([fault.response(elsewhere.tokenURL)])
         let sandbox = try Sandbox()
         try importProfile(sandbox, endpoint: server.tokenURL)
 
         let result = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(result.status == 22)
+        #expect(result.status == 22, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("tokenvault: error: the token endpoint of profile 'p' refused the request: invalid_target"))
-        #expect(result.stderr.contains("tokenvault: hint: check the profile's token endpoint and resource"))
+        for message in fault.messages {
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+        #expect(server.requests.count == 1)
+        #expect(elsewhere.requests.isEmpty, "the redirect was followed")
 
         let status = try profileStatus(sandbox)
         expectOldTokensKept(status)
         #expect(status.reauthRequired == false)
         #expect(status.clientRejected == false)
         #expect(status.consecutiveFailures == 1)
-        #expect(status.lastError?.contains("invalid_target") == true)
-        #expect(server.requests.count == 1)
-    }
-
-    @Test("a redirect exits 22 and the refresh token never reaches the redirect target")
-    func redirect() throws {
-        let target = try FaultServer([rotated])
-        let server = try FaultServer([.respond(status: 302, headers: [("Location", target.tokenURL)], body: "")])
-        let sandbox = try Sandbox()
-        try importProfile(sandbox, endpoint: server.tokenURL)
-
-        let result = try sandbox.run(["token", "p"], secretOnStdout: true)
-        #expect(result.status == 22)
-        #expect(result.stdout.isEmpty)
-        #expect(result.stderr.contains("tokenvault: error: the token endpoint of profile 'p' refused the request"))
-        #expect(result.stderr.contains("redirected (302)"))
-        #expect(server.requests.count == 1)
-        #expect(target.requests.isEmpty, "the redirect was followed")
-        expectOldTokensKept(try profileStatus(sandbox))
+        #expect(status.lastError?.contains(fault.lastError) == true, "\(status.lastError ?? "nil")")
     }
 
     // MARK: Commands

@@ -5,14 +5,6 @@ import Testing
 
 @Suite("key rotation")
 struct RotationTests {
-    func keyLines(_ path: String) throws -> String {
-        try String(contentsOfFile: path, encoding: .utf8)
-    }
-
-    func writePrivate(_ path: String, _ text: String) {
-        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-    }
-
     @Test("rotate-key re-seals under the new key; the old key is then refused with the new key id")
     func roundTrip() throws {
         let sandbox = try Sandbox()
@@ -21,7 +13,7 @@ struct RotationTests {
         let before = try sandbox.expectSuccess(["status", "--json"]).stdout
         let newKey = sandbox.directory.file("new-key")
         try sandbox.expectSuccess(["keygen", "--output", newKey])
-        let newID = try #require(try keyLines(newKey).split(separator: " ").last?.split(separator: "\n").first).description
+        let newID = try #require(try String(contentsOfFile: newKey, encoding: .utf8).split(separator: " ").last?.split(separator: "\n").first).description
 
         let rotated = try sandbox.expectSuccess(["rotate-key", "--new-keyfile", newKey])
         #expect(rotated.stderr.contains("→ \(newID)"))
@@ -44,8 +36,7 @@ struct RotationTests {
         try sandbox.importProfile("p")
         let newKey = sandbox.directory.file("new-key")
         try sandbox.expectSuccess(["keygen", "--output", newKey])
-        let both = sandbox.directory.file("both")
-        writePrivate(both, try keyLines(newKey) + keyLines(sandbox.keyfile))
+        let both = try sandbox.twoKeyKeyfile("both", first: newKey)
         // Step 1: processes run with both keys; the vault is still sealed with the old one.
         let older = try sandbox.expectSuccess(["status"], environment: ["TOKENVAULT_KEYFILE": both])
         #expect(older.stdout.contains("an older key"))
@@ -91,8 +82,7 @@ struct RotationRaceTests {
         let sandbox = try Sandbox()
         let newKey = sandbox.directory.file("new-key")
         try sandbox.expectSuccess(["keygen", "--output", newKey])
-        let both = sandbox.directory.file("both")
-        _ = FileManager.default.createFile(atPath: both, contents: Data((try String(contentsOfFile: newKey, encoding: .utf8) + String(contentsOfFile: sandbox.keyfile, encoding: .utf8)).utf8), attributes: [.posixPermissions: 0o600])
+        let both = try sandbox.twoKeyKeyfile("both", first: newKey)
         let seeded = try server.seedJSON(accessLifetime: -5)
         try sandbox.expectSuccess(["import", "p", "--token-endpoint", server.tokenEndpoint, "--resource", server.resource], stdin: seeded)
         try server.setDelay(milliseconds: 1500)

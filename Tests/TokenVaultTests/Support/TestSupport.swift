@@ -146,6 +146,19 @@ final class Sandbox {
         try expectSuccess(["import", name, "--token-endpoint", endpoint, "--client-id", "client-\(name)"], stdin: json)
     }
 
+    /// A keyfile of two keys as a fleet keeps it during a rotation, mode 0600: the keys of `first`,
+    /// then those of `second` (the sandbox's own keyfile unless told). Returns its path.
+    func twoKeyKeyfile(
+        _ name: String, first: String, then second: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
+        let path = directory.file(name)
+        let text = try String(contentsOfFile: first, encoding: .utf8) + String(contentsOfFile: second ?? keyfile, encoding: .utf8)
+        try #require(
+            FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]),
+            "could not write \(path)", sourceLocation: sourceLocation)
+        return path
+    }
+
     /// Makes another process hold the vault's writer lock (flock(1)) until `release` is called,
     /// however slow the machine is; returns once the lock is really held.
     func holdWriterLock() throws -> () -> Void {
