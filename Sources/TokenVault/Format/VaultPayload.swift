@@ -97,6 +97,8 @@ enum VaultPayload {
         guard case .object(let members) = document.root else { throw .badPayload("payload is not a JSON object") }
         var version: Int64?
         var profilesValue: JSONValue?
+        // Every member, not a JSONObject lookup: every top-level `version` must be a number, not
+        // only the last (SECURITY.md, "Repeated names").
         for (key, value) in members {
             if document.bytesEqual(key, "version") {
                 guard case .number = value else { throw .badPayload("payload version is not a number") }

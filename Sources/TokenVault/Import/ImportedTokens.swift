@@ -38,61 +38,51 @@ public struct ImportedTokens: Sendable {
     /// tokens point into it. `access_token` and `refresh_token` must be strings that look like
     /// tokens ([TokenSyntax]), as a token endpoint's must; null or empty is absent.
     public static func parse(_ input: Secret, now: UnixTime) throws(TokenInputError) -> ImportedTokens {
-        let buffer = SecureBuffer(count: input.count)
-        input.withUnsafeBytes { buffer.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         let document: JSONDocument
         do {
-            document = try JSONDocument(parsing: buffer, length: buffer.count)
+            document = try JSONDocument(copying: input)
         } catch {
             throw TokenInputError.notJSON("\(error)")
         }
-        guard case .object(let members) = document.root else {
+        guard let object = JSONObject(root: document) else {
             throw TokenInputError.notAnObject
         }
-        var tokens = ImportedTokens()
-        var expiresIn: Int64?
-        var refreshExpiresIn: Int64?
-        var expiresAtValue: JSONValue?
-        var createdAtValue: JSONValue?
-        for (key, value) in members {
-            func text() -> String? {
-                if case .string(let range) = value { return document.string(range) }
-                return nil
-            }
-            func secret() -> Secret? {
-                if case .string(let range) = value, !range.isEmpty { return document.secret(range) }
-                return nil
-            }
-            /// A token member: absent when null or empty, else a string that looks like a token
-            /// (the rule a token endpoint's answer obeys), or the import is refused.
-            func token(_ name: String) throws(TokenInputError) -> Secret? {
-                switch value {
-                case .null: return nil
-                case .string(let range):
-                    if range.isEmpty { return nil }
-                    guard TokenSyntax.isToken(document.buffer.bytes(in: range)) else {
-                        throw TokenInputError.notAToken(field: name)
-                    }
-                    return document.secret(range)
-                default:
+        func text(_ name: String) -> String? { object.string(name) }
+        func secret(_ name: String) -> Secret? {
+            if case .string(let range)? = object[name], !range.isEmpty { return document.secret(range) }
+            return nil
+        }
+        /// A token member: absent when missing, null or empty, else a string that looks like a
+        /// token (the rule a token endpoint's answer obeys), or the import is refused.
+        func token(_ name: String) throws(TokenInputError) -> Secret? {
+            switch object[name] {
+            case nil, .null?: return nil
+            case .string(let range)?:
+                if range.isEmpty { return nil }
+                guard TokenSyntax.isToken(document.buffer.bytes(in: range)) else {
                     throw TokenInputError.notAToken(field: name)
                 }
-            }
-            switch document.string(key) {
-            case "access_token": tokens.accessToken = try token("access_token")
-            case "refresh_token": tokens.refreshToken = try token("refresh_token")
-            case "token_type": tokens.tokenType = text()
-            case "scope": tokens.scope = text()
-            case "expires_in": expiresIn = try Self.lifetime(value, in: document, field: "expires_in")
-            case "refresh_token_expires_in": refreshExpiresIn = try Self.lifetime(value, in: document, field: "refresh_token_expires_in")
-            case "expires_at": expiresAtValue = value
-            case "created_at": createdAtValue = value
-            case "client_id": tokens.clientID = text()
-            case "client_secret": tokens.clientSecret = secret()
-            case "token_endpoint_auth_method": tokens.authMethod = text().flatMap(ClientAuthMethod.init(rawValue:))
-            default: break
+                return document.secret(range)
+            default:
+                throw TokenInputError.notAToken(field: name)
             }
         }
+        func lifetime(_ name: String) throws(TokenInputError) -> Int64? {
+            guard let value = object[name] else { return nil }
+            return try Self.lifetime(value, in: document, field: name)
+        }
+        var tokens = ImportedTokens()
+        tokens.accessToken = try token("access_token")
+        tokens.refreshToken = try token("refresh_token")
+        tokens.tokenType = text("token_type")
+        tokens.scope = text("scope")
+        let expiresIn = try lifetime("expires_in")
+        let refreshExpiresIn = try lifetime("refresh_token_expires_in")
+        let expiresAtValue = object["expires_at"]
+        let createdAtValue = object["created_at"]
+        tokens.clientID = text("client_id")
+        tokens.clientSecret = secret("client_secret")
+        tokens.authMethod = text("token_endpoint_auth_method").flatMap(ClientAuthMethod.init(rawValue:))
         if let expiresIn {
             tokens.expiresAt = now.clampedAdding(expiresIn)
         } else if let expiresAtValue {

@@ -107,25 +107,15 @@ public enum Discovery {
 
 /// A metadata JSON object's string members and string-array members.
 private struct MetadataDocument {
-    private var strings: [String: String] = [:]
-    private var lists: [String: [String]] = [:]
+    private let object: JSONObject
 
     init?(_ body: Secret) {
-        guard let document = try? JSONDocument(copying: body),
-              case .object(let members) = document.root else { return nil }
-        for (key, value) in members {
-            let name = document.string(key)
-            switch value {
-            case .string(let range): strings[name] = document.string(range)
-            case .array(let items):
-                lists[name] = items.compactMap { if case .string(let range) = $0 { return document.string(range) } else { return nil } }
-            default: break
-            }
-        }
+        guard let document = try? JSONDocument(copying: body), let object = JSONObject(root: document) else { return nil }
+        self.object = object
     }
 
-    subscript(_ name: String) -> String? { strings[name] }
-    func list(_ name: String) -> [String] { lists[name] ?? [] }
+    subscript(_ name: String) -> String? { object.string(name) }
+    func list(_ name: String) -> [String] { object.strings(name) }
 }
 
 private extension Array where Element == String {

@@ -7,13 +7,12 @@ enum JWTExpiry {
             guard dots.count == 2 else { return nil }
             let payload = UnsafeRawBufferPointer(rebasing: bytes[(dots[0] + 1)..<dots[1]])
             guard let json = Sodium.decodeBase64(payload, variant: .urlSafeNoPadding) else { return nil }
-            guard let document = try? JSONDocument(copying: json),
-                  case .object(let members) = document.root else { return nil }
-            for (key, value) in members where document.bytesEqual(key, "exp") {
-                // Years 1970 to 9999: anything else is a broken claim, not an expiry.
-                if case .number = value, let exp = document.integer(value), (0...253_402_300_799).contains(exp) { return exp }
-            }
-            return nil
+            guard let document = try? JSONDocument(copying: json), let claims = JSONObject(root: document),
+                  let value = claims["exp"], case .number = value, let exp = document.integer(value),
+                  // Years 1970 to 9999: anything else is a broken claim, not an expiry.
+                  (0...253_402_300_799).contains(exp)
+            else { return nil }
+            return exp
         }
     }
 }

@@ -31,16 +31,13 @@ enum TokenResponse {
     /// `tokenvault token` and put in headers by callers.
     init(_ response: HTTPResponse, echoes: EchoMask) {
         let document = try? JSONDocument(copying: response.body)
-        var fields: [String: JSONValue] = [:]
-        if let document, case .object(let members) = document.root {
-            for (key, value) in members { fields[document.string(key)] = value }
-        }
+        let fields = document.flatMap { JSONObject(root: $0) }
         func text(_ name: String) -> String? {
-            guard let document, case .string(let range)? = fields[name] else { return nil }
+            guard let document, case .string(let range)? = fields?[name] else { return nil }
             return ServerText.clean(document.buffer.bytes(in: range), masking: echoes)
         }
         func exact(_ name: String, syntax: (UnsafeRawBufferPointer) -> Bool) -> String? {
-            guard let document, case .string(let range)? = fields[name] else { return nil }
+            guard let document, case .string(let range)? = fields?[name] else { return nil }
             return ServerText.exact(document.buffer.bytes(in: range), masking: echoes, syntax: syntax)
         }
         guard (200..<300).contains(response.status) else {
@@ -51,7 +48,7 @@ enum TokenResponse {
             self = .malformed("the token endpoint answered \(response.status) with a body that is not JSON")
             return
         }
-        guard case .string(let accessRange)? = fields["access_token"], !accessRange.isEmpty else {
+        guard case .string(let accessRange)? = fields?["access_token"], !accessRange.isEmpty else {
             self = .malformed("the token endpoint answered \(response.status) without an access_token")
             return
         }
@@ -65,14 +62,14 @@ enum TokenResponse {
         }
         let accessToken = token("access_token", accessRange)
         var refreshToken: Secret?
-        if case .string(let range)? = fields["refresh_token"], !range.isEmpty {
+        if case .string(let range)? = fields?["refresh_token"], !range.isEmpty {
             refreshToken = token("refresh_token", range)
         }
         // A usable access token means the server has rotated: keep what it sent whatever else
         // is odd about the answer. An unreadable `expires_in` (null, "", "3600s", absurd) is an
         // unknown expiry, not a reason to present the spent refresh token again.
         func lifetime(_ name: String) -> Int64? {
-            guard let value = fields[name], let seconds = document.integer(value),
+            guard let value = fields?[name], let seconds = document.integer(value),
                   (0...Self.longestLifetime).contains(seconds) else { return nil }
             return seconds
         }
