@@ -131,13 +131,13 @@ struct Bench {
             reference: "lstat of the vault: \(duration(stat.median))", ratio: ratio(token.median / stat.median),
             target: "≤ 2 µs", result: Figure.verdict(token.median <= 2e-6)
         ))
-        let (open, plaintext) = try measureOpen(pair, iterations: options.count(2000))
+        let (open, plaintext) = try await measureOpen(pair, iterations: options.count(2000))
         figures.append(Figure(
             name: "open vault, 2 profiles", median: duration(open.median), p90: duration(open.p90),
             reference: "plaintext JSON + JSONDecoder: \(duration(plaintext.median))",
             ratio: ratio(open.median / plaintext.median), target: "≤ 200 µs", result: Figure.verdict(open.median <= 200e-6)
         ))
-        let (reseal, bare) = try measureReseal(pair, iterations: options.count(100, minimum: 10))
+        let (reseal, bare) = try await measureReseal(pair, iterations: options.count(100, minimum: 10))
         figures.append(resealFigure(profiles: 2, reseal, bare, size: pair.vaultSize))
 
         // Growth, 1 to 10,000 profiles; the 10,000 row also gives the large-vault figures.
@@ -145,8 +145,8 @@ struct Bench {
         for count in [1, 10, 100, 1000, 10_000] {
             note("growth: \(grouped(count)) profiles")
             let fixture = try Fixture(profiles: count, in: options.folder)
-            let (open, plaintext) = try measureOpen(fixture, iterations: options.count(max(10, min(500, 50_000 / count))))
-            let (reseal, bare) = try measureReseal(fixture, iterations: options.count(max(10, min(40, 4000 / count)), minimum: 5))
+            let (open, plaintext) = try await measureOpen(fixture, iterations: options.count(max(10, min(500, 50_000 / count))))
+            let (reseal, bare) = try await measureReseal(fixture, iterations: options.count(max(10, min(40, 4000 / count)), minimum: 5))
             let cli = Command(options.tokenvaultStatic, ["token", "p0"], environment: fixture.environment)
             let cliSamples = try measureProcesses([cli], warmup: 3, iterations: options.count(count >= 10_000 ? 15 : 40, minimum: 5))[0]
             let (cached, _) = try await measureAccessToken(fixture, profile: "p0", calls: options.count(2000))

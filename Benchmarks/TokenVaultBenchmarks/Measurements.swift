@@ -24,30 +24,47 @@ func measureProcesses(_ commands: [Command], warmup: Int, iterations: Int) throw
     return samples
 }
 
+/// Times `first` and `second` one after the other, `warmup` + `iterations` times each, the
+/// order swapped in every iteration so that the machine's noise falls on both alike; keeps the
+/// timings after the warm-up. Each body gets the iteration's number and returns its seconds.
+func alternate(
+    iterations: Int, warmup: Int,
+    _ first: (Int) async throws -> Double, _ second: (Int) async throws -> Double
+) async rethrows -> (Samples, Samples) {
+    var firsts = Samples(), seconds = Samples()
+    for iteration in 0..<(warmup + iterations) {
+        for half in 0..<2 {
+            if (iteration + half) % 2 == 0 {
+                let elapsed = try await first(iteration)
+                if iteration >= warmup { firsts.add(elapsed) }
+            } else {
+                let elapsed = try await second(iteration)
+                if iteration >= warmup { seconds.add(elapsed) }
+            }
+        }
+    }
+    return (firsts, seconds)
+}
+
 /// `accessToken(for:)` on a valid cached token, call by call, against a bare `lstat` of the
 /// vault (the floor of its "did another process change the vault" check), alternated.
 func measureAccessToken(_ fixture: Fixture, profile: String, calls: Int) async throws -> (token: Samples, stat: Samples) {
     let manager = TokenManager(store: fixture.store)
     var length = 0
     for _ in 0..<1000 { length &+= try await manager.accessToken(for: profile).utf8.count }
-    var token = Samples(), reference = Samples()
     var status = stat()
     let path = fixture.vaultPath
-    for call in 0..<calls {
-        for half in 0..<2 {
-            if (call + half) % 2 == 0 {
-                let start = now()
-                let text = try await manager.accessToken(for: profile)
-                token.add(now() - start)
-                length &+= text.utf8.count
-            } else {
-                let start = now()
-                let result = path.withCString { lstat($0, &status) }
-                reference.add(now() - start)
-                length &+= Int(result)
-            }
-        }
-    }
+    let (token, reference) = try await alternate(iterations: calls, warmup: 0, { _ in
+        let start = now()
+        let text = try await manager.accessToken(for: profile)
+        length &+= text.utf8.count
+        return now() - start
+    }, { _ in
+        let start = now()
+        let result = path.withCString { lstat($0, &status) }
+        length &+= Int(result)
+        return now() - start
+    })
     guard length > 0 else { throw BenchError("no token") }
     return (token, reference)
 }
@@ -70,29 +87,22 @@ private struct PlainVault: Decodable {
 
 /// `VaultStore.read()` (open, permission checks, read, open the box, decode) against reading
 /// and decoding the same profiles from a plaintext JSON file with Foundation's `JSONDecoder`.
-func measureOpen(_ fixture: Fixture, iterations: Int) throws -> (open: Samples, plaintext: Samples) {
+func measureOpen(_ fixture: Fixture, iterations: Int) async throws -> (open: Samples, plaintext: Samples) {
     let plainPath = fixture.folder + "/plaintext.json"
     try fixture.writePlaintextJSON(to: plainPath)
     let url = URL(fileURLWithPath: plainPath)
-    var open = Samples(), plaintext = Samples()
     var profiles = 0
-    for iteration in 0..<(iterations + 2) {
-        for half in 0..<2 {
-            if (iteration + half) % 2 == 0 {
-                var snapshot: VaultSnapshot?
-                let seconds = try timed { snapshot = try fixture.store.read() }
-                profiles = snapshot?.profiles.count ?? 0
-                snapshot = nil
-                if iteration >= 2 { open.add(seconds) }
-            } else {
-                var decoded: PlainVault?
-                let seconds = try timed { decoded = try JSONDecoder().decode(PlainVault.self, from: Data(contentsOf: url)) }
-                guard decoded?.profiles.count == fixture.texts.count else { throw BenchError("plaintext decode lost profiles") }
-                decoded = nil
-                if iteration >= 2 { plaintext.add(seconds) }
-            }
-        }
-    }
+    let (open, plaintext) = try await alternate(iterations: iterations, warmup: 2, { _ in
+        var snapshot: VaultSnapshot?
+        let seconds = try timed { snapshot = try fixture.store.read() }
+        profiles = snapshot?.profiles.count ?? 0
+        return seconds
+    }, { _ in
+        var decoded: PlainVault?
+        let seconds = try timed { decoded = try JSONDecoder().decode(PlainVault.self, from: Data(contentsOf: url)) }
+        guard decoded?.profiles.count == fixture.texts.count else { throw BenchError("plaintext decode lost profiles") }
+        return seconds
+    })
     guard profiles == fixture.texts.count else { throw BenchError("the vault opened with \(profiles) profiles") }
     return (open, plaintext)
 }
@@ -100,27 +110,20 @@ func measureOpen(_ fixture: Fixture, iterations: Int) throws -> (open: Samples, 
 /// A refresh's write: one profile gets new tokens and the vault is re-sealed (`update`: writer
 /// lock, re-read, seal, temp file, fsync, rename, folder fsync), against a bare write + fsync +
 /// rename + folder fsync of as many bytes, alternated.
-func measureReseal(_ fixture: Fixture, iterations: Int) throws -> (reseal: Samples, bare: Samples) {
+func measureReseal(_ fixture: Fixture, iterations: Int) async throws -> (reseal: Samples, bare: Samples) {
     let scratch = fixture.folder + "/bare"
     guard mkdir(scratch, 0o700) == 0 || errno == EEXIST else { throw BenchError("mkdir \(scratch) failed") }
     let pairs = (0..<2).map { _ in
         (Secret(copying: randomToken(ProfileText.accessTokenLength)), Secret(copying: randomToken(ProfileText.refreshTokenLength)))
     }
-    var reseal = Samples(), bare = Samples()
     let name = fixture.texts[0].name
-    for iteration in 0..<(iterations + 1) {
-        for half in 0..<2 {
-            if (iteration + half) % 2 == 0 {
-                let (access, refresh) = pairs[iteration % 2]
-                let seconds = try timed { try fixture.rotate(name, accessToken: access, refreshToken: refresh) }
-                if iteration >= 1 { reseal.add(seconds) }
-            } else {
-                let payload = [UInt8](repeating: 0x5a, count: fixture.vaultSize)
-                let seconds = try timed { try bareDurableWrite(payload, folder: scratch) }
-                if iteration >= 1 { bare.add(seconds) }
-            }
-        }
-    }
+    let (reseal, bare) = try await alternate(iterations: iterations, warmup: 1, { iteration in
+        let (access, refresh) = pairs[iteration % 2]
+        return try timed { try fixture.rotate(name, accessToken: access, refreshToken: refresh) }
+    }, { _ in
+        let payload = [UInt8](repeating: 0x5a, count: fixture.vaultSize)
+        return try timed { try bareDurableWrite(payload, folder: scratch) }
+    })
     return (reseal, bare)
 }
 
