@@ -15,17 +15,17 @@ import Darwin
 /// name and ask the resolver), an IPv6 literal in brackets, or a host name of letters, digits,
 /// `-`, `_` and dots. libcurl is handed the URL rebuilt from what was checked, and a loopback host
 /// is pinned to its address (`CURLOPT_RESOLVE`), so no resolver decides where it goes.
-public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
+package struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     /// `https` or `http`, lower-case.
-    public let scheme: String
+    package let scheme: String
     /// Lower-case; an IPv6 address without its brackets, as `inet_ntop` writes it.
-    public let host: String
+    package let host: String
     /// The explicit port, 1-65535; `nil` when the URL gives none (the scheme's default).
-    public let port: Int?
+    package let port: Int?
     /// Everything after the authority, starting with `/` (`/` when the URL has no path).
-    public let pathAndQuery: String
+    package let pathAndQuery: String
     /// The URL exactly as given.
-    public let description: String
+    package let description: String
     private let kind: HostKind
 
     private enum HostKind: Equatable, Sendable {
@@ -33,7 +33,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Why a URL was refused; each case carries the URL as given.
-    public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         /// Not an absolute `http` or `https` URL with a host, or one with a fragment.
         case malformed(String)
         /// Plain `http` to a host that is not loopback.
@@ -48,7 +48,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         case badHost(String)
 
         /// One line naming the problem, the URL cleaned and shortened for display.
-        public var description: String {
+        package var description: String {
             switch self {
             case .malformed(let url): return "'\(Self.shown(url))' is not an absolute http(s) URL"
             case .insecureScheme(let url):
@@ -72,7 +72,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses and checks `text` by the rules above; throws the first rule it breaks.
-    public init(_ text: String) throws(Problem) {
+    package init(_ text: String) throws(Problem) {
         guard text.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }) else {
             throw .forbiddenCharacter(text)
         }
@@ -116,7 +116,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the host is loopback: 127.0.0.0/8, `::1` or `localhost`.
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         switch kind {
         case .ipv4: return host.hasPrefix("127.")
         case .ipv6: return host == "::1"
@@ -125,7 +125,7 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `scheme://host[:port]`, the origin that well-known metadata paths hang off.
-    public var origin: String {
+    package var origin: String {
         let hostPart = kind == .ipv6 ? "[\(host)]" : host
         return "\(scheme)://\(hostPart)" + (port.map { ":\($0)" } ?? "")
     }
