@@ -32,7 +32,8 @@ public enum CrashDumps {
 
     /// Replaces the handlers of the crash signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
     /// SIGTRAP, SIGQUIT, SIGSYS) with one that prints `label: crashed with signal N (NAME)` and
-    /// the return addresses of the stack, never register or memory contents, then ends the process
+    /// the faulting instruction's address (and its offset in the executable), never other
+    /// register or memory contents, then ends the process
     /// with the same signal. This takes over from Swift's crash backtracer, whatever
     /// `SWIFT_BACKTRACE` says.
     public static func installAddressOnlyCrashReports(label: String) throws(Errno) {
