@@ -141,15 +141,7 @@ extension Sodium {
 
     /// Base64 of `bytes`, appended to a guarded-memory writer.
     static func appendBase64(_ bytes: UnsafeRawBufferPointer, variant: Base64Variant = .standard, to writer: inout SecureWriter) {
-        precondition(ready)
-        let variant = variant.raw
-        let length = sodium_base64_encoded_len(bytes.count, variant)
-        let encoded = SecureBuffer(count: length)
-        _ = sodium_bin2base64(
-            encoded.base.assumingMemoryBound(to: CChar.self), length,
-            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, variant
-        )
-        writer.append(encoded.bytes(in: 0..<(length - 1)))
+        writer.append(encodeBase64(bytes, variant: variant))
     }
 
     /// Base64 of `bytes` into guarded memory, without a terminating NUL.
@@ -179,15 +171,7 @@ extension Sodium {
 
     /// Decodes base64 into guarded memory; `nil` when malformed.
     static func decodeBase64(_ text: UnsafeRawBufferPointer, variant: Base64Variant) -> Secret? {
-        precondition(ready)
         let output = SecureBuffer(count: text.count * 3 / 4 + 3)
-        var length = 0
-        let status = text.withMemoryRebound(to: CChar.self) { chars in
-            sodium_base642bin(
-                output.base.assumingMemoryBound(to: UInt8.self), output.count,
-                chars.baseAddress, chars.count, nil, &length, nil, variant.raw
-            )
-        }
-        return status == 0 ? Secret(buffer: output, range: 0..<length) : nil
+        return decodeBase64(text, into: output.bytes, variant: variant).map { Secret(buffer: output, range: 0..<$0) }
     }
 }

@@ -193,9 +193,7 @@ struct EchoMask {
     }
 
     private static func base64(_ secret: Secret, variant: Sodium.Base64Variant) -> Secret {
-        var writer = SecureWriter(capacity: secret.count * 4 / 3 + 4)
-        secret.withUnsafeBytes { Sodium.appendBase64($0, variant: variant, to: &writer) }
-        return writer.finish()
+        secret.withUnsafeBytes { Sodium.encodeBase64($0, variant: variant) }
     }
 
     private static func hex(_ secret: Secret, uppercase: Bool) -> Secret {
