@@ -16,10 +16,7 @@ extension ImportedTokens {
     /// a label), refused before it is sealed.
     package static func checkTyped(_ token: Secret, field: String) throws(TokenInputError) {
         let shaped = token.withUnsafeBytes { bytes in
-            bytes.allSatisfy { byte in
-                (0x21...0x7E).contains(byte) && byte != UInt8(ascii: "{") && byte != UInt8(ascii: "}")
-                    && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'")
-            }
+            bytes.isEmpty || TokenSyntax.isToken(bytes) && !bytes.contains { "{}\"'".utf8.contains($0) }
         }
         guard shaped else {
             throw .notTokenShaped(field: field)

@@ -54,7 +54,7 @@ enum TokenResponse {
         }
         var refused: [String] = []
         func token(_ name: String, _ range: Range<Int>) -> Secret? {
-            guard Self.isVisibleASCII(document.buffer.bytes(in: range)) else {
+            guard TokenSyntax.isToken(document.buffer.bytes(in: range)) else {
                 refused.append(name)
                 return nil
             }
@@ -75,14 +75,9 @@ enum TokenResponse {
         }
         self = .tokens(Tokens(
             accessToken: accessToken, refreshToken: refreshToken, refused: refused,
-            tokenType: exact("token_type", syntax: Self.isVisibleASCII), scope: exact("scope", syntax: Self.isScope),
+            tokenType: exact("token_type", syntax: TokenSyntax.isToken), scope: exact("scope", syntax: Self.isScope),
             expiresIn: lifetime("expires_in"), refreshTokenExpiresIn: lifetime("refresh_token_expires_in")
         ))
-    }
-
-    /// One or more bytes of visible ASCII (0x21-0x7E): tokens ([TokenSyntax]) and `token_type`.
-    static func isVisibleASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        TokenSyntax.isToken(bytes)
     }
 
     /// RFC 6749 §3.3: `scope-token *( SP scope-token )`, each token one or more NQCHAR
