@@ -195,8 +195,8 @@ struct RefreshEngine: Sendable {
 
     /// What was wrong with the tokens of a 2xx answer, for messages and `last_error`.
     static func refusal(_ tokens: TokenResponse.Tokens) -> String {
-        let names = tokens.refused.map { "an \($0 == "access_token" ? "access_token" : "refresh_token")" }
-        var text = "the token endpoint answered with \(names.joined(separator: " and ")) that is not visible ASCII"
+        let refused = tokens.refused.map { "\($0 == "access_token" ? "an" : "a") \($0) that is not visible ASCII" }
+        var text = "the token endpoint answered with \(refused.joined(separator: " and "))"
         if tokens.accessToken == nil, tokens.refreshToken != nil {
             text += "; kept the refresh token it rotated to"
         } else if tokens.refused.contains("refresh_token") {
@@ -303,10 +303,11 @@ struct RefreshEngine: Sendable {
                 logger.notice("profile changed during the refresh; keeping the vault's version", metadata: ["profile": "\(name)"])
                 return try currentProfile(name)
             }
-            if tokens.accessToken != nil { logger.info("refreshed", metadata: [
-                "profile": "\(name)", "access_token": "\(tokens.accessToken?.fingerprint ?? "refused")",
-                "rotated": "\(tokens.refreshToken != nil)",
-            ])}
+            if let accessToken = tokens.accessToken {
+                logger.info("refreshed", metadata: [
+                    "profile": "\(name)", "access_token": "\(accessToken.fingerprint)", "rotated": "\(tokens.refreshToken != nil)",
+                ])
+            }
             return sealed
         }
         var unsaved = profile
