@@ -12,8 +12,12 @@ extension TokenProfile {
     /// Whether `token` is a refresh token this profile has moved on from: one in its history,
     /// or the token its chain was imported with when the chain has rotated since.
     public func hasMovedOn(from token: Secret) -> Bool {
+        hasMovedOn(from: token, digest: TokenDigest(of: token))
+    }
+
+    /// `hasMovedOn(from:)` with the token's digest already made (checking many profiles).
+    public func hasMovedOn(from token: Secret, digest: TokenDigest) -> Bool {
         if let current = refreshToken, current.isEqual(to: token) { return false }
-        let digest = TokenDigest(of: token)
         return spentRefreshTokens.contains(digest) || importedRefreshToken == digest
     }
 

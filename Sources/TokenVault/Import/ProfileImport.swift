@@ -51,11 +51,12 @@ extension VaultStore {
             let existing = profiles[name]
             var record = profile
             if let token = profile.refreshToken {
+                let digest = TokenDigest(of: token)
                 if let holder = profiles.first(where: { $0.key != name && $0.value.refreshToken?.isEqual(to: token) == true }) {
                     throw ImportError.chainHeldByOtherProfile(profile: name, holder: holder.key)
                 }
                 if !allowStale {
-                    if let spender = profiles.keys.sorted().first(where: { profiles[$0]!.hasMovedOn(from: token) }) {
+                    if let spender = profiles.keys.sorted().first(where: { profiles[$0]!.hasMovedOn(from: token, digest: digest) }) {
                         throw ImportError.spentRefreshToken(profile: name, spentBy: spender)
                     }
                     if let existing, let held = existing.refreshToken, !held.isEqual(to: token),
@@ -66,7 +67,7 @@ extension VaultStore {
                         )
                     }
                 }
-                record.importedRefreshToken = TokenDigest(of: token)
+                record.importedRefreshToken = digest
             }
             if let existing {
                 record.spentRefreshTokens = existing.spentRefreshTokens

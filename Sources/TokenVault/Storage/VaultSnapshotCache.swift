@@ -34,8 +34,7 @@ final class VaultSnapshotCache: Sendable {
     /// Whether `profiles` hold their secrets in at most `allocationLimit` separate allocations.
     static func fitsAllocationLimit(_ profiles: [String: TokenProfile]) -> Bool {
         var buffers = Set<ObjectIdentifier>(minimumCapacity: allocationLimit + 3)
-        for index in profiles.values.indices {
-            let profile = profiles.values[index]
+        for profile in profiles.values {
             if let secret = profile.accessToken { buffers.insert(ObjectIdentifier(secret.buffer)) }
             if let secret = profile.refreshToken { buffers.insert(ObjectIdentifier(secret.buffer)) }
             if let secret = profile.binding.clientSecret { buffers.insert(ObjectIdentifier(secret.buffer)) }
