@@ -20,7 +20,7 @@ struct Status: ParsableCommand {
     @Flag(name: .long, help: "Print JSON (a stable, documented schema) instead of a table.")
     var json = false
 
-    @Flag(name: .long, help: "Exit 30 when any profile needs re-authentication, has a rejected client, has an expired access token it could not refresh, or has a refresh token expiring within --warn-days.")
+    @Flag(name: .long, help: "Exit 30 when any profile needs re-authentication, has a rejected client, has an expired access token it could not refresh, has a refresh token expiring within --warn-days, or may hold a spent refresh token (a restored vault, a forced stale import).")
     var check = false
 
     @Option(name: .long, help: ArgumentHelp("With --check: how many days before a refresh token's expiry to start failing.", valueName: "days"))
