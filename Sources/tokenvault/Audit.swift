@@ -75,7 +75,7 @@ struct Audit: ParsableCommand {
         for finding in findings {
             out += "\(finding.severity.rawValue): \(finding.path): \(finding.problem)\(finding.fixed ? " [fixed]" : "")\n"
             if let note = finding.note { out += "  not fixed: \(note)\n" }
-            if !finding.fixed { out += "  fix: \(finding.fix)\n" }
+            if !finding.fixed { out += "  fix: \(finding.fix.text)\n" }
         }
         let open = findings.filter { !$0.fixed }.count
         out += "audit of \(vault.path): \(findings.count) finding\(findings.count == 1 ? "" : "s"), \(open) left to fix\n"
@@ -95,7 +95,7 @@ struct Audit: ParsableCommand {
             out.field("severity", .string(finding.severity.rawValue))
             out.field("path", .string(finding.path))
             out.field("problem", .string(finding.problem))
-            out.field("fix", .string(finding.fix))
+            out.field("fix", .string(finding.fix.text))
             out.field("fixed", .bool(finding.fixed))
             if let note = finding.note { out.field("note", .string(note)) }
             out.endObject()

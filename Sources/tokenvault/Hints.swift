@@ -136,3 +136,43 @@ extension DiscoveryError {
         }
     }
 }
+
+extension AuditFix {
+    /// The exact command or step, as `audit` prints it.
+    var text: String {
+        switch self {
+        case .keyfileInsteadOfEnvironment:
+            return "keep the key in a keyfile (tokenvault keygen --output FILE) and set TOKENVAULT_KEYFILE instead"
+        case .setMode(let mode, let path):
+            return "chmod \(String(mode.rawValue & 0o7777, radix: 8)) \(path)"
+        case .moveVaultIntoOwnFolder(let vault, let fileName):
+            return "move the vault into a folder of its own: mkdir -m 700 DIR, mv \(vault) DIR/, and set TOKENVAULT_PATH=DIR/\(fileName)"
+        case .replaceForeignKey(let uid):
+            let owner = UserName.of(uid)
+            return "a key \(owner) held may be known to \(owner): make your own with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key' (or run as \(owner), 'sudo -u \(UserName.sudoUser(uid)) tokenvault …', to use this one)"
+        case .runAsOwner(let uid):
+            let owner = UserName.of(uid)
+            return "only \(owner) or root can change that: run tokenvault as its owner ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'); never take over a file another user could have written"
+        case .createVault:
+            return "create it with 'tokenvault init'"
+        case .replaceLinkWithFile:
+            return "replace the link with the file itself"
+        case .replaceWithVault:
+            return "remove it and run 'tokenvault init' or restore the file"
+        case .pointAtKeyfile:
+            return "point TOKENVAULT_KEYFILE or --keyfile at the right file"
+        case .moveKeyfileAway:
+            return "move the keyfile to another folder (e.g. ~/.config/tokenvault/) and update TOKENVAULT_KEYFILE"
+        case .importPlaintext(let path):
+            return "tokenvault import PROFILE --token-endpoint URL --client-id ID --from \(path) --remove-plaintext (or audit --fix --remove-plaintext once imported)"
+        case .clearInspectorStorage:
+            return "after importing, clear the Inspector's OAuth state (or audit --fix --remove-plaintext)"
+        case .removeStrayFile(let path):
+            return "rm \(path) (the next write also removes it)"
+        case .untrackInGit(let path):
+            return "git rm --cached \(path), add it to .gitignore, and rotate what it held"
+        case .ignoreInGit:
+            return "add it to .gitignore"
+        }
+    }
+}

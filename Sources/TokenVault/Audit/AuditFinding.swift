@@ -1,7 +1,7 @@
 import SystemPackage
 
 /// One problem `tokenvault audit` found. `check` is a stable identifier (README, "audit
-/// --json"); `fix` is the exact command or step that repairs it.
+/// --json"); `fix` is what repairs it, which the command words.
 package struct AuditFinding: Sendable, Equatable {
     package enum Severity: String, Sendable {
         /// Secrets are exposed or TokenVault would refuse the file.
@@ -22,7 +22,7 @@ package struct AuditFinding: Sendable, Equatable {
     package let severity: Severity
     package let path: String
     package let problem: String
-    package let fix: String
+    package let fix: AuditFix
     package let repair: Repair?
     package internal(set) var fixed = false
     /// Why a repair that was asked for did not happen (`--fix --remove-plaintext` on a file that

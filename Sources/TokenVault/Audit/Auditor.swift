@@ -32,7 +32,7 @@ package struct Auditor: Sendable {
             findings.append(AuditFinding(
                 check: "key-in-environment", severity: .warning, path: "TOKENVAULT_KEY",
                 problem: "the vault key is in the environment, readable in /proc/PID/environ by this user and root and inherited by child processes",
-                fix: "keep the key in a keyfile (tokenvault keygen --output FILE) and set TOKENVAULT_KEYFILE instead", repair: nil))
+                fix: .keyfileInsteadOfEnvironment, repair: nil))
         }
         findings += checkPlaintext()
         findings += checkStrayFiles()
@@ -95,7 +95,7 @@ package struct Auditor: Sendable {
         // chmod only a folder that is the vault's alone: never a sticky (shared, like /tmp) or
         // someone else's folder, never HOME, never one that holds other files.
         let own = ours && mode & 0o1000 == 0 && !isHome(folder) && holdsOnlyVaultFiles(folder)
-        let fix = own ? "chmod 700 \(folder)" : moveVault
+        let fix: AuditFix = own ? .setMode(.ownerReadWriteExecute, folder) : moveVault
         let repair: AuditFinding.Repair? = own ? .setPermissions(.ownerReadWriteExecute) : nil
         let why = mode & 0o1000 != 0 ? " (sticky: a shared folder)" : own ? "" : "; it is not a folder of the vault's own"
         if mode & 0o022 != 0 {
@@ -107,8 +107,8 @@ package struct Auditor: Sendable {
     }
 
     /// The fix for a vault in a folder that is not its own.
-    private var moveVault: String {
-        "move the vault into a folder of its own: mkdir -m 700 DIR, mv \(location.path) DIR/, and set TOKENVAULT_PATH=DIR/\(location.fileName)"
+    private var moveVault: AuditFix {
+        .moveVaultIntoOwnFolder(vault: location.path, fileName: location.fileName)
     }
 
     private func isHome(_ folder: FilePath) -> Bool {
@@ -126,56 +126,46 @@ package struct Auditor: Sendable {
         }
     }
 
-    /// The fix for a file another user owns: never a chown to yourself of a file someone else
-    /// could have written.
-    private func foreignOwnerFix(_ uid: UInt32, keyfile: Bool) -> String {
-        let owner = UserName.of(uid)
-        if keyfile {
-            return "a key \(owner) held may be known to \(owner): make your own with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key' (or run as \(owner), 'sudo -u \(UserName.sudoUser(uid)) tokenvault …', to use this one)"
-        }
-        return "only \(owner) or root can change that: run tokenvault as its owner ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'); never take over a file another user could have written"
-    }
-
     private func checkPrivateFile(_ path: FilePath, role: String, required: Bool) -> [AuditFinding] {
         let id = role == "vault" ? "vault" : "lock"
         guard let status = lstat(path) else {
-            return required ? [finding("\(id)-missing", .error, path, "there is no \(role)", "create it with 'tokenvault init'")] : []
+            return required ? [finding("\(id)-missing", .error, path, "there is no \(role)", .createVault)] : []
         }
         if status.type == .symbolicLink {
-            return [finding("\(id)-symlink", .error, path, "the \(role) is a symbolic link, which tokenvault refuses to follow", "replace the link with the file itself")]
+            return [finding("\(id)-symlink", .error, path, "the \(role) is a symbolic link, which tokenvault refuses to follow", .replaceLinkWithFile)]
         }
         guard status.type == .regular else {
-            return [finding("\(id)-not-regular", .error, path, "the \(role) is not a regular file", "remove it and run 'tokenvault init' or restore the file")]
+            return [finding("\(id)-not-regular", .error, path, "the \(role) is not a regular file", .replaceWithVault)]
         }
         var findings: [AuditFinding] = []
         if status.userID != currentUserID {
-            findings.append(finding("\(id)-owner", .error, path, "the \(role) belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, keyfile: false)))
+            findings.append(finding("\(id)-owner", .error, path, "the \(role) belongs to user \(UserName.described(status.userID.rawValue))", .runAsOwner(uid: status.userID.rawValue)))
         }
         let mode = status.permissions.rawValue & 0o777
         if mode & 0o077 != 0 {
-            findings.append(finding("\(id)-mode", .error, path, "the \(role) has mode \(octal(mode)); it must be 0600", "chmod 600 \(path)", .setPermissions(PrivateFile.privateMode)))
+            findings.append(finding("\(id)-mode", .error, path, "the \(role) has mode \(octal(mode)); it must be 0600", .setMode(PrivateFile.privateMode, path), .setPermissions(PrivateFile.privateMode)))
         }
         return findings
     }
 
     private func checkKeyfile(_ path: FilePath) -> [AuditFinding] {
         guard let status = try? path.stat() else {
-            return [finding("keyfile-missing", .error, path, "the keyfile does not exist", "point TOKENVAULT_KEYFILE or --keyfile at the right file")]
+            return [finding("keyfile-missing", .error, path, "the keyfile does not exist", .pointAtKeyfile)]
         }
         var findings: [AuditFinding] = []
         if status.userID != currentUserID {
-            findings.append(finding("keyfile-owner", .error, path, "the keyfile belongs to user \(UserName.described(status.userID.rawValue))", foreignOwnerFix(status.userID.rawValue, keyfile: true)))
+            findings.append(finding("keyfile-owner", .error, path, "the keyfile belongs to user \(UserName.described(status.userID.rawValue))", .replaceForeignKey(uid: status.userID.rawValue)))
         }
         let mode = status.permissions.rawValue & 0o777
         if mode & 0o077 != 0 {
-            findings.append(finding("keyfile-mode", .error, path, "the keyfile has mode \(octal(mode)); it must be 0600 or 0400", "chmod 600 \(path)", .setPermissions(PrivateFile.privateMode)))
+            findings.append(finding("keyfile-mode", .error, path, "the keyfile has mode \(octal(mode)); it must be 0600 or 0400", .setMode(PrivateFile.privateMode, path), .setPermissions(PrivateFile.privateMode)))
         }
         var folder = path
         if folder.removeLastComponent(), Self.sameFile(folder.isEmpty ? FilePath(".") : folder, location.directory) {
             let open = ((try? location.directory.stat())?.permissions.rawValue ?? 0) & 0o077 != 0
             findings.append(finding("keyfile-beside-vault", open ? .error : .warning, path,
                 "the keyfile sits in the vault's folder\(open ? ", which others can read" : ""): one copy or backup of the folder takes both",
-                "move the keyfile to another folder (e.g. ~/.config/tokenvault/) and update TOKENVAULT_KEYFILE"))
+                .moveKeyfileAway))
         }
         return findings
     }
@@ -193,7 +183,7 @@ package struct Auditor: Sendable {
                 guard seen.insert(path.string).inserted else { continue }
                 findings.append(finding("plaintext-token-file", .error, path,
                     "an old plaintext token file: anyone who can read it has the tokens",
-                    "tokenvault import PROFILE --token-endpoint URL --client-id ID --from \(path) --remove-plaintext (or audit --fix --remove-plaintext once imported)",
+                    .importPlaintext(path),
                     .removePlaintext))
             }
         }
@@ -202,7 +192,7 @@ package struct Auditor: Sendable {
             if (try? inspector.stat()) != nil {
                 findings.append(finding("inspector-storage", .warning, inspector,
                     "MCP Inspector keeps tokens here in plaintext; once imported, its session must stop refreshing them",
-                    "after importing, clear the Inspector's OAuth state (or audit --fix --remove-plaintext)", .removePlaintext))
+                    .clearInspectorStorage, .removePlaintext))
             }
         }
         return findings
@@ -217,7 +207,7 @@ package struct Auditor: Sendable {
         return (strays ?? []).map { name in
             finding("stray-temp-file", .warning, location.directory.appending(name),
                     "a temp file left by a writer that was killed before it finished (sealed, but not the vault)",
-                    "rm \(location.directory.appending(name)) (the next write also removes it)", .removeStrayFile)
+                    .removeStrayFile(location.directory.appending(name)), .removeStrayFile)
         }
     }
 
@@ -232,10 +222,10 @@ package struct Auditor: Sendable {
         let git = ["git", "-c", "core.fsmonitor=false", "-C", directory]
         guard Subprocess.run(git + ["rev-parse", "--is-inside-work-tree"], hiding: [KeySource.keyVariable]) == 0 else { return [] }
         if Subprocess.run(git + ["ls-files", "--error-unmatch", "--", name], hiding: [KeySource.keyVariable]) == 0 {
-            return [finding("git-tracked", .error, path, "tracked by git: every clone and push carries it", "git rm --cached \(path), add it to .gitignore, and rotate what it held")]
+            return [finding("git-tracked", .error, path, "tracked by git: every clone and push carries it", .untrackInGit(path))]
         }
         if Subprocess.run(git + ["check-ignore", "-q", "--", name], hiding: [KeySource.keyVariable]) != 0 {
-            return [finding("git-not-ignored", .warning, path, "inside a git work tree and not ignored: one 'git add .' away from a commit", "add it to .gitignore")]
+            return [finding("git-not-ignored", .warning, path, "inside a git work tree and not ignored: one 'git add .' away from a commit", .ignoreInGit)]
         }
         return []
     }
@@ -248,7 +238,7 @@ package struct Auditor: Sendable {
         return locks
     }
 
-    private func finding(_ check: String, _ severity: AuditFinding.Severity, _ path: FilePath, _ problem: String, _ fix: String, _ repair: AuditFinding.Repair? = nil) -> AuditFinding {
+    private func finding(_ check: String, _ severity: AuditFinding.Severity, _ path: FilePath, _ problem: String, _ fix: AuditFix, _ repair: AuditFinding.Repair? = nil) -> AuditFinding {
         AuditFinding(check: check, severity: severity, path: path.string, problem: problem, fix: fix, repair: repair)
     }
 

@@ -1,8 +1,8 @@
 /// Profile names are plain identifiers: they appear in file names of other tools, shell
 /// scripts and log lines, so nothing that needs quoting.
-public enum ProfileName {
+package enum ProfileName {
     /// 1 to 64 characters of `A-Z a-z 0-9 - _ .`, not starting with `.`.
-    public static func isValid(_ name: String) -> Bool {
+    package static func isValid(_ name: String) -> Bool {
         var name = name
         return name.withUTF8 { isValid(UnsafeRawBufferPointer($0)) }
     }

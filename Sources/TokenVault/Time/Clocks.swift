@@ -19,9 +19,9 @@ enum MonotonicClock {
 }
 
 /// The system's real-time clock, for times that are stored or compared with a server's.
-public enum WallClock {
+package enum WallClock {
     /// The current Unix time in whole seconds.
-    public static var now: UnixTime {
+    package static var now: UnixTime {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return UnixTime(spec.tv_sec)

@@ -1,0 +1,37 @@
+import SystemPackage
+
+/// What repairs an audit finding, as data. The command words it and names its own commands
+/// (`tokenvault keygen`, `tokenvault init`, …); the library names none.
+package enum AuditFix: Sendable, Equatable {
+    /// TOKENVAULT_KEY in the environment: keep the key in a keyfile instead.
+    case keyfileInsteadOfEnvironment
+    /// `chmod MODE PATH`.
+    case setMode(FilePermissions, FilePath)
+    /// The vault's folder is not the vault's alone (sticky, someone else's, HOME, shared): move
+    /// the vault into a folder of its own.
+    case moveVaultIntoOwnFolder(vault: FilePath, fileName: String)
+    /// A keyfile another user owns: that user may know the key.
+    case replaceForeignKey(uid: UInt32)
+    /// A vault or lock file another user owns: only that user or root can change it.
+    case runAsOwner(uid: UInt32)
+    /// There is no vault.
+    case createVault
+    /// The vault or a lock file is a symbolic link.
+    case replaceLinkWithFile
+    /// The vault or a lock file is not a regular file.
+    case replaceWithVault
+    /// The keyfile named by the environment or a flag does not exist.
+    case pointAtKeyfile
+    /// The keyfile sits in the vault's folder.
+    case moveKeyfileAway
+    /// An old plaintext token file: import it, and remove it once imported.
+    case importPlaintext(FilePath)
+    /// MCP Inspector's plaintext storage.
+    case clearInspectorStorage
+    /// A temp file a killed writer left.
+    case removeStrayFile(FilePath)
+    /// Tracked by git.
+    case untrackInGit(FilePath)
+    /// In a git work tree and not ignored.
+    case ignoreInGit
+}
