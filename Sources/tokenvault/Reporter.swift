@@ -5,6 +5,10 @@ import Glibc
 
 /// Messages to people, on stderr, in one voice:
 /// `tokenvault: error: <what, naming the path or profile>` then `tokenvault: hint: <the fix>`.
+///
+/// Plain text, no colour: nothing tokenvault prints carries an escape sequence (server text is
+/// cleaned of them too, `PrintableText`). Colour, if it is ever added, is added here and only when
+/// stderr is a terminal and NO_COLOR is unset or empty (https://no-color.org).
 enum Reporter {
     static func error(_ message: String, hint: String? = nil) {
         printError("tokenvault: error: \(message)")
