@@ -13,7 +13,7 @@ struct Init: ParsableCommand, DocumentedCommand {
         ("Create a vault somewhere else:", "tokenvault init --vault /srv/app/tokens.vault"),
     ]
 
-    static let exitStatuses: [ExitStatus] = ExitStatus.writingVault + [.alreadyExists]
+    static let exitStatuses: [ExitStatus] = [.keyUnavailable, .insecurePermissions, .alreadyExists, .ioFailure, .busy]
 
     @OptionGroup var options: VaultOptions
 

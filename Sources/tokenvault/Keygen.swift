@@ -20,7 +20,8 @@ struct Keygen: ParsableCommand, DocumentedCommand {
 
     static let examples: [(purpose: String, command: String)] = [
         ("Write a new key and use it from now on:", "tokenvault keygen --output ~/.config/tokenvault/key"),
-        ("Hand a new key to a secret store on its stdin, never to a file or the terminal:", "tokenvault keygen --output - | systemd-creds encrypt --name=tokenvault-key - key.cred"),
+        ("Pipe a new key straight into a secret store, so that it never lies on disk in the clear:",
+         "tokenvault keygen --output - | systemd-creds encrypt --name=tokenvault-key - key.cred"),
     ]
 
     static let exitStatuses: [ExitStatus] = [.alreadyExists, .ioFailure]
