@@ -12,6 +12,7 @@ protocol DocumentedCommand: ParsableCommand {
 /// `ExitStatus.meaning`. swift-argument-parser puts a command's discussion before its usage and
 /// options, so these sections are appended to its help page rather than written into the discussion.
 enum HelpPage {
+    /// The width swift-argument-parser gives a help page off a terminal.
     static let width = 80
 
     static func epilogue(for command: any DocumentedCommand.Type) -> String {

@@ -76,16 +76,14 @@ struct Refresh: AsyncParsableCommand, DocumentedCommand {
         for case .failure(let error) in outcomes.lazy.map(\.result) { throw ExitCode(Failure.status(error).rawValue) }
     }
 
-    /// A line on stderr, starting with the time so that a cron log reads as one.
+    /// The outcome on stderr, each line starting with its time so that a cron log reads on its own.
     private func report(_ outcome: Outcome) {
-        let stamp = ISO8601.format(outcome.time) + " "
         switch outcome.result {
         case .success(let (refreshed, rotated, profile)):
             guard !quiet else { return }
-            Reporter.printError(stamp + "tokenvault: \(outcome.name): \(refreshed ? "refreshed" : "still fresh, not refreshed"); access token \(Describe.access(profile, now: outcome.time))\(rotated ? ", refresh token rotated" : "")")
+            Reporter.note("\(outcome.name): \(refreshed ? "refreshed" : "still fresh, not refreshed"); access token \(Describe.access(profile, now: outcome.time))\(rotated ? ", refresh token rotated" : "")", at: outcome.time)
         case .failure(let error):
-            Reporter.printError(stamp + "tokenvault: error: \(Failure.message(error))")
-            if let hint = Failure.hint(error) { Reporter.printError(stamp + "tokenvault: hint: \(hint)") }
+            Reporter.error(Failure.message(error), hint: Failure.hint(error), at: outcome.time)
         }
     }
 
