@@ -5,7 +5,7 @@ import TokenVault
 import Glibc
 #endif
 
-struct Audit: ParsableCommand {
+struct Audit: ParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the vault, its folder, lock files and keyfiles for unsafe permissions and leftovers.",
         discussion: """
@@ -23,6 +23,14 @@ struct Audit: ParsableCommand {
             own. Exits 0 when nothing is left to fix, 31 otherwise.
             """
     )
+
+    static let examples: [(purpose: String, command: String)] = [
+        ("Check, and gate CI on the result:", "tokenvault audit"),
+        ("Repair what has a safe fix, warnings included:", "tokenvault audit --fix --fix-warnings"),
+        ("Findings as JSON:", "tokenvault audit --json | jq '.findings[] | select(.fixed | not)'"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = [.auditFindings]
 
     @OptionGroup var options: VaultOptions
 

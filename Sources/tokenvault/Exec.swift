@@ -5,7 +5,7 @@ import TokenVault
 import Glibc
 #endif
 
-struct Exec: AsyncParsableCommand {
+struct Exec: AsyncParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command with a valid access token in its environment.",
         discussion: """
@@ -17,6 +17,13 @@ struct Exec: AsyncParsableCommand {
             run what they hold.
             """
     )
+
+    static let examples: [(purpose: String, command: String)] = [
+        ("Run a client with the token in MCP_ACCESS_TOKEN:", "tokenvault exec readonly -- ./client"),
+        ("Use another variable:", "tokenvault exec readonly --env GITHUB_TOKEN -- ./client"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = ExitStatus.refreshing + [.commandNotRunnable, .commandNotFound]
 
     @OptionGroup var options: VaultOptions
 

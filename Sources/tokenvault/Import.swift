@@ -2,7 +2,7 @@ import ArgumentParser
 import SystemPackage
 import TokenVault
 
-struct Import: ParsableCommand {
+struct Import: ParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a profile's tokens into the vault.",
         discussion: """
@@ -16,6 +16,16 @@ struct Import: ParsableCommand {
             Inspector, the old app) from refreshing the same token chain: the next refresh rotates it.
             """
     )
+
+    static let examples: [(purpose: String, command: String)] = [
+        ("Import MCP Inspector's Access Tokens JSON, finding the token endpoint through the server:",
+         "xclip -selection clipboard -o | tokenvault import readonly --server https://mcp.example.com/mcp --client-id ID"),
+        ("Import the old app's plaintext file, then overwrite and delete it:",
+         "tokenvault import admin --from .mcp_tokens_admin.json --remove-plaintext --token-endpoint https://auth.example.com/oauth/token --client-id ID --resource https://mcp.example.com/mcp"),
+        ("Say what was imported as JSON:", "tokenvault import readonly --server https://mcp.example.com/mcp --json < tokens.json"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = ExitStatus.writingVault + [.invalidInput, .configurationRejected, .transient, .staleInput]
 
     @OptionGroup var options: VaultOptions
 
@@ -52,6 +62,9 @@ struct Import: ParsableCommand {
     @Flag(name: .long, help: "With --from: overwrite and delete the plaintext file once the vault is safely written.")
     var removePlaintext = false
 
+    @Flag(name: .long, help: "Also print what was imported as JSON on stdout (schema: README, \"--json of list, import, refresh and rotate-key\").")
+    var json = false
+
     @Flag(name: .long, help: "Import even tokens that look older than the profile's: a refresh token the vault has already rotated away from, or a created_at before the profile's current refresh token. Such a token is usually spent.")
     var force = false
 
@@ -83,14 +96,15 @@ struct Import: ParsableCommand {
 
     func run() throws {
         guard let from else {
-            try importProfile { Terminal.standardInputIsTerminal ? try TokenInput.prompt() : try TokenInput.readStandardInput() }
+            let imported = try importProfile { Terminal.standardInputIsTerminal ? try TokenInput.prompt() : try TokenInput.readStandardInput() }
+            if json { print(imported.json(plaintextRemoved: false)) }
             return
         }
         var plaintext = try TokenInput.openPlaintextFile(FilePath(from), forRemoval: removePlaintext)
         let tokens = try TokenInput.readPlaintextFile(&plaintext)
         // The file may be rewritten while the import waits for the writer lock (an old app that
         // refreshed): then the tokens read may be spent, and the file holds the newer ones.
-        try importProfile(reading: { tokens }, stillCurrent: {
+        let imported = try importProfile(reading: { tokens }, stillCurrent: {
             do {
                 try plaintext.checkUnchanged()
             } catch FileError.plaintextKept(_, .changed) {
@@ -110,11 +124,43 @@ struct Import: ParsableCommand {
             }
             Reporter.note("overwrote and removed \(from)")
         }
+        if json { print(imported.json(plaintextRemoved: removePlaintext)) }
+    }
+
+    /// What an import did, for `--json`: names, URLs, times and the refresh token's fingerprint
+    /// (the text output shows the same), never a token.
+    struct Imported {
+        let vault: VaultLocation
+        let profile: String
+        let outcome: ImportOutcome
+        let discovered: Bool
+
+        func json(plaintextRemoved: Bool) -> String {
+            let record = outcome.profile
+            var out = JSONOutput()
+            out.beginObject()
+            out.field("schema", .integer(1))
+            out.field("vault", .string(vault.path.string))
+            out.field("profile", .string(profile))
+            out.field("replaced", .bool(outcome.replaced))
+            out.field("access_token_expires_at", .integer(record.expiresAt))
+            out.field("refresh_token_fingerprint", .string(record.refreshToken?.fingerprint))
+            out.field("refresh_token_expires_at", .integer(record.refreshTokenExpiresAt))
+            out.field("token_endpoint", .string(record.binding.tokenEndpoint))
+            out.field("discovered", .bool(discovered))
+            out.field("client_id", .string(record.binding.clientID))
+            out.field("auth_method", .string(record.binding.authMethod.rawValue))
+            out.field("resource", .string(record.binding.resource))
+            out.field("issuer", .string(record.binding.issuer))
+            out.field("plaintext_removed", .bool(plaintextRemoved))
+            out.endObject()
+            return out.text
+        }
     }
 
     /// Reads the tokens (after discovery, so that nobody types tokens for a server that cannot be
     /// used) and seals the profile.
-    private func importProfile(reading readInput: () throws -> ImportedTokens, stillCurrent: () throws -> Void = {}) throws {
+    private func importProfile(reading readInput: () throws -> ImportedTokens, stillCurrent: () throws -> Void = {}) throws -> Imported {
         let store = try options.store()
         var endpoint = tokenEndpoint ?? ""
         var resource = resource
@@ -159,5 +205,6 @@ struct Import: ParsableCommand {
             Reporter.warning("profile '\(profile)' has no refresh token: it works until the access token expires, then needs a new import")
         }
         Reporter.note("stop other clients (MCP Inspector, the old app) from refreshing this token chain: its next refresh rotates the refresh token")
+        return Imported(vault: store.location, profile: profile, outcome: outcome, discovered: server != nil)
     }
 }

@@ -20,6 +20,16 @@ struct JSONOutput {
     mutating func field(_ key: String, _ value: Value) {
         separate()
         text += Self.quoted(key) + ":"
+        append(value)
+    }
+
+    /// A value in an array.
+    mutating func element(_ value: Value) {
+        separate()
+        append(value)
+    }
+
+    private mutating func append(_ value: Value) {
         switch value {
         case .string(let string): text += string.map(Self.quoted) ?? "null"
         case .integer(let number): text += number.map(String.init) ?? "null"

@@ -2,8 +2,14 @@ import ArgumentParser
 import SystemPackage
 import TokenVault
 
-struct Remove: ParsableCommand {
+struct Remove: ParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(abstract: "Remove a profile and its tokens from the vault.")
+
+    static let examples: [(purpose: String, command: String)] = [
+        ("Remove a profile:", "tokenvault remove admin"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = ExitStatus.writingVault
 
     @OptionGroup var options: VaultOptions
 

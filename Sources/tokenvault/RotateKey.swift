@@ -2,7 +2,7 @@ import ArgumentParser
 import SystemPackage
 import TokenVault
 
-struct RotateKey: ParsableCommand {
+struct RotateKey: ParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-key",
         abstract: "Re-seal the vault under a new key.",
@@ -17,10 +17,21 @@ struct RotateKey: ParsableCommand {
             """
     )
 
+    static let examples: [(purpose: String, command: String)] = [
+        ("Re-seal the vault under a new key, with the old key still configured:",
+         "tokenvault keygen --output new.key && tokenvault rotate-key --new-keyfile new.key"),
+        ("Report the key ids as JSON:", "tokenvault rotate-key --new-keyfile new.key --json"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = ExitStatus.writingVault + [.invalidInput]
+
     @OptionGroup var options: VaultOptions
 
     @Option(name: .long, help: ArgumentHelp("The keyfile whose first key seals the vault from now on.", valueName: "file"))
     var newKeyfile: String
+
+    @Flag(name: .long, help: "Also print the key ids as JSON on stdout (schema: README, \"--json of list, import, refresh and rotate-key\").")
+    var json = false
 
     func run() throws {
         let newKeys = try KeyRing.load(keyfile: FilePath(newKeyfile))
@@ -38,6 +49,18 @@ struct RotateKey: ParsableCommand {
         } else {
             Reporter.note("re-sealed \(store.location.path): key id \(previous) → \(target); the old key no longer opens it")
             Reporter.note("next: make \(newKeyfile)'s key the only one in every keyfile that opens this vault")
+        }
+        if json {
+            // Key ids only (status shows them too): an id names a key, it does not reveal it.
+            var out = JSONOutput()
+            out.beginObject()
+            out.field("schema", .integer(1))
+            out.field("vault", .string(store.location.path.string))
+            out.field("previous_key_id", .string(previous.description))
+            out.field("key_id", .string(target.description))
+            out.field("changed", .bool(previous != target))
+            out.endObject()
+            print(out.text)
         }
     }
 }

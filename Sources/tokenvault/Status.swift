@@ -1,7 +1,7 @@
 import ArgumentParser
 import TokenVault
 
-struct Status: ParsableCommand {
+struct Status: ParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show each profile's token state.",
         discussion: """
@@ -11,6 +11,14 @@ struct Status: ParsableCommand {
             schema documented in README ("status --json").
             """
     )
+
+    static let examples: [(purpose: String, command: String)] = [
+        ("Show every profile:", "tokenvault status"),
+        ("Fail a monitor when a profile needs a person within 10 days:", "tokenvault status --check --warn-days 10 >/dev/null || notify-ops"),
+        ("List the profiles that are not ok:", "tokenvault status --json | jq -r '.profiles[] | select(.state != \"ok\") | .name'"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = ExitStatus.openingVault + [.checkFailed]
 
     @OptionGroup var options: VaultOptions
 

@@ -5,7 +5,7 @@ import TokenVault
 import Glibc
 #endif
 
-struct Token: AsyncParsableCommand {
+struct Token: AsyncParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a valid access token for a profile, refreshing it first when needed.",
         discussion: """
@@ -16,6 +16,13 @@ struct Token: AsyncParsableCommand {
             instead of returning the same token.
             """
     )
+
+    static let examples: [(purpose: String, command: String)] = [
+        ("Print a valid access token:", "tokenvault token readonly"),
+        ("After the MCP server answered 401 to a token, get a different one:", "printf '%s\\n' \"$TOKEN\" | tokenvault token readonly --rejected"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = ExitStatus.refreshing + [.invalidInput]
 
     @OptionGroup var options: VaultOptions
 
@@ -55,9 +62,10 @@ struct Token: AsyncParsableCommand {
     /// The profile, when the command line is exactly `tokenvault token PROFILE` (no options,
     /// nothing that parses as one): the line scripts run over and over, which `Entry` runs
     /// without swift-argument-parser. It means the same as the parsed command; anything else
-    /// (`--help`, `--vault`, `--rejected`, a typo) goes through the parser.
+    /// (`--help`, `--vault`, `--rejected`, a typo) goes through the parser. `--help` and `-h` are
+    /// valid profile names, so anything that starts with `-` is the parser's, as it would be there.
     static func unparsedProfile(in arguments: [String]) -> String? {
-        guard arguments.count == 3, arguments[1] == "token", ProfileName.isValid(arguments[2]) else { return nil }
+        guard arguments.count == 3, arguments[1] == "token", !arguments[2].hasPrefix("-"), ProfileName.isValid(arguments[2]) else { return nil }
         return arguments[2]
     }
 }

@@ -13,6 +13,7 @@ struct TokenVaultCommand: AsyncParsableCommand {
             secretbox. The vault key comes from TOKENVAULT_KEY (the key text), TOKENVAULT_KEYFILE \
             (a path) or --keyfile, first match wins. Secrets are never taken from the command line.
             """,
+        version: TokenVaultVersion.current,
         subcommands: [Keygen.self, Init.self, Import.self, Token.self, Refresh.self, Exec.self, Status.self, List.self, Remove.self, RotateKey.self, Audit.self]
     )
 }
@@ -37,7 +38,7 @@ enum Entry {
         } catch let error as any ReportedError {
             Reporter.fail(error.message, hint: error.hint, status: error.status)
         } catch {
-            TokenVaultCommand.exit(withError: error)
+            HelpPage.exit(withError: error)
         }
     }
 

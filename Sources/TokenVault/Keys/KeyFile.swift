@@ -21,15 +21,32 @@ package enum KeyFile {
             try? descriptor.close()
             if !complete { try? path.unlink() }
         }
-        var text = SecureWriter(capacity: 256)
-        text.append(public: "# tokenvault key id \(key.id)\n")
-        text.append(key.textLine())
         do {
-            try descriptor.writeAll(text.written)
+            let bytes = contents(of: key)
+            try descriptor.writeAll(bytes.written)
             try descriptor.sync()
         } catch {
             throw .io(path: path.string, operation: "write", error)
         }
         complete = true
+    }
+
+    /// Writes what a keyfile for `key` holds to `descriptor` (standard output for
+    /// `tokenvault keygen --output -`), from guarded memory; `name` names it in an error.
+    package static func write(_ key: VaultKey, to descriptor: FileDescriptor, name: String) throws(KeyError) {
+        do {
+            let bytes = contents(of: key)
+            try descriptor.writeAll(bytes.written)
+        } catch {
+            throw .file(.io(path: name, operation: "write", error))
+        }
+    }
+
+    /// The keyfile's text: a comment with the key's id, then the key.
+    private static func contents(of key: VaultKey) -> SecureWriter {
+        var text = SecureWriter(capacity: 256)
+        text.append(public: "# tokenvault key id \(key.id)\n")
+        text.append(key.textLine())
+        return text
     }
 }

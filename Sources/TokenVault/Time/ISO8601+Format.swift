@@ -1,7 +1,7 @@
 extension ISO8601 {
     /// `YYYY-MM-DDTHH:MM:SSZ` for a time in years 0000 to 9999; the seconds as a number outside
     /// that range.
-    static func format(_ time: UnixTime) -> String {
+    package static func format(_ time: UnixTime) -> String {
         guard (-62_167_219_200...253_402_300_799).contains(time) else { return "\(time)" }
         let days = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
         let seconds = time - days * 86_400

@@ -1,6 +1,6 @@
 /// Just enough ISO 8601 for token files: `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`; a time without
 /// an offset is taken as UTC.
-enum ISO8601 {
+package enum ISO8601 {
     static func parse(_ text: String) -> UnixTime? {
         let bytes = Array(text.utf8)
         func number(_ start: Int, _ count: Int) -> Int64? {

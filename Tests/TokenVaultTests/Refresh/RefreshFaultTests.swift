@@ -592,6 +592,88 @@ struct RefreshFaultTests {
         #expect(fresh.refreshFingerprint == fingerprint(otherRefresh))
     }
 
+    @Test("every line of refresh --all starts with the time in UTC, ISO 8601")
+    func refreshAllTimestamps() throws {
+        let refusing = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant"}"#)])
+        let working = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, "a-refused", endpoint: refusing.tokenURL)
+        try importProfile(sandbox, "b-working", endpoint: working.tokenURL, json: tokenJSON(refresh: otherRefresh))
+
+        let before = unixNow()
+        let result = try sandbox.run(["refresh", "--all"])
+        let after = unixNow()
+        #expect(result.status == 20)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "error, hint and one success line: \(result.stderr)")
+        for line in lines {
+            let stamp = String(line.prefix(20))
+            let time = try #require(ISO8601.parse(stamp), "no time at the start of '\(line)'")
+            #expect(stamp.hasSuffix("Z") && ISO8601.format(time) == stamp)
+            #expect((before...after).contains(Int(time)))
+            #expect(line.dropFirst(20).hasPrefix(" tokenvault: "), "'\(line)'")
+        }
+        #expect(lines.contains { $0.contains("Z tokenvault: error: MCP authentication failed: refresh token expired or revoked for profile 'a-refused'") })
+        #expect(lines.contains { $0.contains("Z tokenvault: b-working: refreshed") })
+    }
+
+    @Test("refresh --all --quiet prints only the failures and exits as without it", arguments: [false, true])
+    func refreshAllQuiet(_ failing: Bool) throws {
+        let refusing = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant"}"#)])
+        let working = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        if failing { try importProfile(sandbox, "a-refused", endpoint: refusing.tokenURL) }
+        try importProfile(sandbox, "b-working", endpoint: working.tokenURL, json: tokenJSON(refresh: otherRefresh))
+
+        let result = try sandbox.run(["refresh", "--all", "--quiet"])
+        #expect(result.status == (failing ? 20 : 0))
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        if failing {
+            #expect(lines.count == 2, "\(result.stderr)")
+            #expect(lines.first?.contains(" tokenvault: error: MCP authentication failed") == true)
+            #expect(lines.last?.contains(" tokenvault: hint: ") == true)
+        } else {
+            #expect(lines.isEmpty, "\(result.stderr)")
+        }
+        #expect(working.requests.count == 1)
+        #expect(try profileStatus(sandbox, "b-working").accessFingerprint == fingerprint(newAccess))
+    }
+
+    @Test("refresh --all --json reports each profile's outcome and exit code, never a token")
+    func refreshAllJSON() throws {
+        let refusing = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant"}"#)])
+        let working = try FaultServer([rotated])
+        let fresh = try FaultServer([rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, "a-refused", endpoint: refusing.tokenURL)
+        try importProfile(sandbox, "b-working", endpoint: working.tokenURL, json: tokenJSON(refresh: otherRefresh))
+        try importProfile(sandbox, "c-fresh", endpoint: fresh.tokenURL, json: tokenJSON(refresh: "\(secretMarker)-third", expiresIn: 3600))
+
+        let before = unixNow()
+        let result = try sandbox.run(["refresh", "--all", "--json"])
+        #expect(result.status == 20)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(document["schema"] as? Int == 1)
+        #expect(document["vault"] as? String == sandbox.vault)
+        let profiles = try #require(document["profiles"] as? [[String: Any]])
+        #expect(profiles.map { $0["name"] as? String } == ["a-refused", "b-working", "c-fresh"])
+        let (refused, refreshed, unchanged) = (profiles[0], profiles[1], profiles[2])
+        #expect(refused["outcome"] as? String == "failed")
+        #expect(refused["exit_status"] as? Int == 20)
+        #expect((refused["error"] as? String)?.contains("MCP authentication failed") == true)
+        #expect(refused["hint"] is String)
+        #expect(refreshed["outcome"] as? String == "refreshed")
+        #expect(refreshed["refresh_token_rotated"] as? Bool == true)
+        #expect(refreshed["exit_status"] as? Int == 0)
+        #expect(refreshed["error"] is NSNull)
+        let expiresAt = try #require(refreshed["access_token_expires_at"] as? Int)
+        #expect(expiresAt >= before + 3500 && expiresAt <= unixNow() + 3600)
+        #expect(unchanged["outcome"] as? String == "fresh")
+        #expect(unchanged["refresh_token_rotated"] as? Bool == false)
+        for profile in profiles { #expect((profile["at"] as? Int).map { $0 >= before } == true) }
+    }
+
     @Test("refresh --all goes on after a failure and exits with the first failure's code")
     func refreshAllWithFailure() throws {
         let refusing = try FaultServer([FaultServer.json(400, #"{"error":"invalid_grant"}"#)])

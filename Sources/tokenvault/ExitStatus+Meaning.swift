@@ -1,0 +1,56 @@
+/// Each exit code's meaning in one sentence: the text of README's "Exit codes" table (without its
+/// Markdown) and of every subcommand's EXIT STATUS block. `HelpPageTests` compares the two, so a
+/// change here is a change to README as well.
+extension ExitStatus {
+    var meaning: String {
+        switch self {
+        case .success: return "success"
+        case .internalError: return "a bug or an unexpected system condition"
+        case .usage:
+            return "the command line was wrong (also a bad profile name, a missing client id, a bad TOKENVAULT_HTTP_TIMEOUT)"
+        case .keyUnavailable: return "no key configured, or a keyfile that is missing, malformed or larger than 64 KiB"
+        case .wrongKey: return "the vault was sealed with a key that is not among the keys given"
+        case .vaultDamaged:
+            return "the vault is corrupted, truncated, too large (over 64 MiB) or was tampered with, or can be written no more (at its last generation)"
+        case .unsupportedVersion: return "the vault has a format version or flags this build does not read"
+        case .insecurePermissions:
+            return "a vault or lock file is a symlink or not a regular file; a vault, lock file, keyfile or client-secret file is not private to its owner or is owned by another user; or (for writes) the vault's folder is another user's or writable by group or others"
+        case .tokenUnavailable: return "OAuth token unavailable: no vault, no such profile, or a profile without tokens"
+        case .alreadyExists: return "refusing to overwrite an existing file"
+        case .ioFailure:
+            return "reading, writing or removing a file failed (disk full, read-only file system, …); or --remove-plaintext left the plaintext file in place because the path names another file or the file has other hard links (the profile was imported); or --from FILE changed after it was read (nothing was imported, or, if it changed after the vault was written, the file was kept)"
+        case .busy: return "another process held the writer lock for too long (60 s)"
+        case .invalidInput:
+            return "the token input (stdin, the prompt or --from) is not usable: malformed, not token-shaped, or --from is missing, a symbolic link or not a regular file"
+        case .reauthenticationRequired:
+            return "MCP authentication failed: the refresh token expired or was revoked; re-import the profile"
+        case .clientRejected: return "the authorization server no longer accepts the OAuth client; register again and re-import"
+        case .configurationRejected:
+            return "the token endpoint refused the request as configured (invalid_target, a redirect, …), or discovery found no usable metadata"
+        case .transient: return "the token endpoint is unreachable or failing for now; retry later"
+        case .sealFailed: return "refreshed, but the new tokens could not be sealed into the vault"
+        case .staleInput:
+            return "import: the tokens are an older copy of the profile's chain (a refresh token the vault has rotated away from, or a created_at before the profile's current refresh token); --force imports them anyway"
+        case .checkFailed: return "status --check: a profile needs attention"
+        case .auditFindings: return "audit: findings are left to fix"
+        case .commandNotRunnable: return "exec: the command was found but could not be run"
+        case .commandNotFound: return "exec: the command was not found"
+        }
+    }
+
+    /// Every command can end in these.
+    static let always: [ExitStatus] = [.success, .internalError, .usage]
+
+    /// What opening the vault with a key can end in.
+    static let openingVault: [ExitStatus] = [
+        .keyUnavailable, .wrongKey, .vaultDamaged, .unsupportedVersion, .insecurePermissions, .tokenUnavailable, .ioFailure,
+    ]
+
+    /// What writing the vault can end in, on top of opening it.
+    static let writingVault: [ExitStatus] = openingVault + [.busy]
+
+    /// What a refresh at the token endpoint can end in, on top of writing the vault.
+    static let refreshing: [ExitStatus] = writingVault + [
+        .reauthenticationRequired, .clientRejected, .configurationRejected, .transient, .sealFailed,
+    ]
+}
