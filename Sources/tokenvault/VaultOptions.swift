@@ -51,21 +51,27 @@ struct VaultSelection {
 
     /// Loads the keys from the first source that is set, warning about the ones it shadows.
     func loadKeys() throws -> KeyRing {
-        let configuration = try configuration()
-        warnShadowed(configuration)
-        return try configuration.loadKeys()
+        try withKeyFacts { configuration throws(KeyError) in try configuration.loadKeys() }
     }
 
     func store() throws -> VaultStore {
-        let configuration = try configuration()
-        warnShadowed(configuration)
-        return try configuration.store()
+        try withKeyFacts { configuration throws(KeyError) in try configuration.store() }
     }
 
     func tokenManager() throws -> TokenManager {
+        try withKeyFacts { configuration throws(KeyError) in try configuration.tokenManager() }
+    }
+
+    /// `body` on the configuration, after warning about shadowed key sources; a key error comes
+    /// out with what its hint needs to know about the vault and the keyfiles.
+    private func withKeyFacts<Result>(_ body: (VaultConfiguration) throws(KeyError) -> Result) throws -> Result {
         let configuration = try configuration()
         warnShadowed(configuration)
-        return try configuration.tokenManager()
+        do {
+            return try body(configuration)
+        } catch {
+            throw KeyFailure(error: error, facts: KeyFacts(configuration))
+        }
     }
 
     private func warnShadowed(_ configuration: VaultConfiguration) {

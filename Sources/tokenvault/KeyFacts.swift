@@ -1,0 +1,42 @@
+import SystemPackage
+import TokenVault
+
+/// What the hints about an unusable key need besides the error, read from the files: the
+/// selected vault and the key id that sealed it, a vault it was probably meant to be, the
+/// default keyfile, and what named the keyfile in force.
+struct KeyFacts {
+    /// The selected vault.
+    let vault: FilePath
+    /// What is at `vault`.
+    let vaultFinding: VaultProbe.Finding
+    /// When there is no vault at `vault`: a vault a typo (or an unexpanded `~`) away.
+    let similarVault: FilePath?
+    /// Where the default keyfile was looked for.
+    let defaultKeyfile: FilePath?
+    /// What named the keyfile in force (`--keyfile`, `TOKENVAULT_KEYFILE`, the default keyfile);
+    /// `nil` when the key came from `TOKENVAULT_KEY` or from nowhere.
+    let keyfileOrigin: String?
+
+    init(_ configuration: VaultConfiguration) {
+        vault = configuration.location.path
+        vaultFinding = VaultProbe.look(at: vault)
+        similarVault = vaultFinding == .nothing ? PathGuess.similarVault(to: vault) : nil
+        defaultKeyfile = configuration.keyLookup.defaultKeyfile
+        if case .keyfile(_, let origin) = configuration.keySource { keyfileOrigin = origin } else { keyfileOrigin = nil }
+    }
+
+    /// Whether anything is at the default keyfile's path.
+    var defaultKeyfileExists: Bool {
+        defaultKeyfile.map { VaultProbe.look(at: $0) != .nothing } ?? false
+    }
+}
+
+/// A key error met opening the selected vault, with the facts its hint is worded from.
+struct KeyFailure: ReportedError {
+    let error: KeyError
+    let facts: KeyFacts
+
+    var message: String { error.description }
+    var hint: String? { error.hint(facts) }
+    var status: ExitStatus { ExitStatus(error) }
+}
