@@ -10,8 +10,8 @@ struct RotateKey: ParsableCommand {
             Re-seals the vault under the first key of FILE (make one with 'tokenvault keygen'), \
             atomically and under the writer lock, after checking that the new bytes open with the \
             new key and hold the same profiles. The vault is opened with the current keys \
-            (--keyfile, TOKENVAULT_KEY, TOKENVAULT_KEYFILE or the default keyfile) or any key of FILE. Afterwards the \
-            old key no longer opens it. For processes that share the vault, put the new key first \
+            (--keyfile, TOKENVAULT_KEY, TOKENVAULT_KEYFILE or the default keyfile) or any key of \
+            FILE. Afterwards the old key no longer opens it. For processes that share the vault, put the new key first \
             and the old one second in every keyfile before rotating, and drop the old key after \
             (README, "Key rotation").
             """
