@@ -19,9 +19,15 @@ public struct VaultConfiguration: Sendable {
     public var location: VaultLocation
     /// The key source in force; `nil` when none is set and there is no default keyfile (then
     /// `store()` throws `KeyError.noKey`).
-    public var keySource: KeySource? { keyLookup.source }
+    public var keySource: KeySource? {
+        get { keyLookup.source }
+        set { keyLookup.source = newValue }
+    }
     /// The key sources set but shadowed by `keySource`, by name, to warn about.
-    public var shadowedKeySources: [String] { keyLookup.shadowed }
+    public var shadowedKeySources: [String] {
+        get { keyLookup.shadowed }
+        set { keyLookup.shadowed = newValue }
+    }
     /// Where the key was looked for: the source in force, the ones it shadows and the default
     /// keyfile's path.
     public var keyLookup: KeyLookup

@@ -7,7 +7,7 @@ import Testing
 @Suite("key and vault hints, precedence")
 struct KeyHintTests {
     enum Situation: String, CaseIterable, CustomTestStringConvertible {
-        case noKeyNoVault, noKeyVaultExists, keyfileWithTilde, keyfileIsTheVault, keyfileTypo
+        case noKeyNoVault, noKeyVaultExists, noKeyVaultPathTypo, keyfileWithTilde, keyfileIsTheVault, keyfileTypo, keyfileMalformed
         case defaultKeyfileUnderHome, defaultKeyfileUnderXDGConfigHome, defaultKeyfileReadable
         case keyfileFlagBeatsKeyfileVariable, keyfileFlagBeatsKeyVariable, vaultFlagBeatsPathVariable
         case vaultPathTypo, vaultPathElsewhere
@@ -52,6 +52,24 @@ struct KeyHintTests {
                     "tokenvault: hint: the vault at \(sandbox.vault) was sealed with key id \(keyID): copy that key into \(homeKeyfile) (mode 0600)",
                 ],
                 absent: ["keygen", "init"])
+        case .noKeyVaultPathTypo:
+            environment = ["TOKENVAULT_KEYFILE": nil, "TOKENVAULT_PATH": home + "/vault/tokens.vautl"]
+            expected = Expected(
+                status: 10,
+                stderr: [
+                    "there is no keyfile at \(homeKeyfile)",
+                    "tokenvault: hint: there is no vault at \(home)/vault/tokens.vautl either: did you mean \(sandbox.vault) (sealed with key id \(keyID))? point --vault or TOKENVAULT_PATH at it and copy that key into \(homeKeyfile)",
+                ],
+                absent: ["keygen", "init"])
+        case .keyfileMalformed:
+            try "tokenvault-key-v1:not-a-key\n".write(toFile: sandbox.keyfile, atomically: false, encoding: .utf8)
+            expected = Expected(
+                status: 10,
+                stderr: [
+                    "tokenvault: error: line 1 of \(sandbox.keyfile) is not a tokenvault key",
+                    "tokenvault: hint: restore the keyfile from its backup (the vault at \(sandbox.vault) was sealed with key id \(keyID))",
+                ],
+                absent: ["keygen"])
         case .keyfileWithTilde:
             environment = ["TOKENVAULT_KEYFILE": "~/key"]
             expected = Expected(
@@ -130,6 +148,14 @@ struct KeyHintTests {
         for text in expected.stderr { #expect(result.stderr.contains(text), "\(result.stderr)") }
         for text in expected.stdout { #expect(result.stdout.contains(text), "\(result.stdout)") }
         for text in expected.absent { #expect(!result.output.contains(text), "\(result.output)") }
+    }
+
+    @Test("the options' help gives the same order as README: a flag before its variables")
+    func helpOrder() throws {
+        let help = try runProcess(tokenvaultExecutable, ["help", "list"], environment: ["PATH": "/usr/bin:/bin"])
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("The vault file. Comes before TOKENVAULT_PATH; without either, $XDG_DATA_HOME/tokenvault/tokens.vault"), "\(text)")
+        #expect(text.contains("Comes before TOKENVAULT_KEY and TOKENVAULT_KEYFILE; without any of them, $XDG_CONFIG_HOME/tokenvault/key (~/.config/tokenvault/key) if it exists"), "\(text)")
     }
 
     @Test("with the default keyfile in place, README's getting started needs no TOKENVAULT_KEYFILE")
