@@ -69,7 +69,10 @@ extension KeyError {
                 let keyID = facts?.sealedWith ?? sealedWith
                 return "that file is a vault, not a key: point \(facts?.keyfileNamer ?? "--keyfile or TOKENVAULT_KEYFILE") at the keyfile that holds \(keyID.map { "key id \($0)" } ?? "the vault's key")"
             }
-            let vaultNote = facts?.sealedWith.map { " (the vault at \(facts!.vault) was sealed with key id \($0))" }
+            var vaultNote: String?
+            if let facts, let sealedWith = facts.sealedWith {
+                vaultNote = " (the vault at \(facts.vault) was sealed with key id \(sealedWith))"
+            }
             if case .keyfileTooLarge = self {
                 return "point TOKENVAULT_KEYFILE or --keyfile at the keyfile itself" + (vaultNote ?? " ('tokenvault keygen --output FILE' writes one)")
             }
@@ -122,23 +125,6 @@ extension KeyError {
             return "check the path, and point \(namer) at the keyfile that holds the vault's key"
         }
         return "check the path, or create a key there with 'tokenvault keygen --output \(path)'"
-    }
-}
-
-extension KeyFacts {
-    /// The key id in the selected vault's header, if there is a vault with one.
-    var sealedWith: KeyID? {
-        if case .vault(let id) = vaultFinding { return id }
-        return nil
-    }
-
-    /// What to point at the right keyfile: the option or variable that named the wrong one.
-    var keyfileNamer: String {
-        switch keyfileOrigin {
-        case "--keyfile"?: return "--keyfile"
-        case KeySource.keyfileVariable?: return KeySource.keyfileVariable
-        default: return "--keyfile or TOKENVAULT_KEYFILE"
-        }
     }
 }
 

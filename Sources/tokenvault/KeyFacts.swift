@@ -29,14 +29,19 @@ struct KeyFacts {
     var defaultKeyfileExists: Bool {
         defaultKeyfile.map { VaultProbe.look(at: $0) != .nothing } ?? false
     }
-}
 
-/// A key error met opening the selected vault, with the facts its hint is worded from.
-struct KeyFailure: ReportedError {
-    let error: KeyError
-    let facts: KeyFacts
+    /// The key id in the selected vault's header, if there is a vault with one.
+    var sealedWith: KeyID? {
+        if case .vault(let id) = vaultFinding { return id }
+        return nil
+    }
 
-    var message: String { error.description }
-    var hint: String? { error.hint(facts) }
-    var status: ExitStatus { ExitStatus(error) }
+    /// What to point at the right keyfile: the option or variable that named the wrong one.
+    var keyfileNamer: String {
+        switch keyfileOrigin {
+        case "--keyfile"?: return "--keyfile"
+        case KeySource.keyfileVariable?: return KeySource.keyfileVariable
+        default: return "--keyfile or TOKENVAULT_KEYFILE"
+        }
+    }
 }
