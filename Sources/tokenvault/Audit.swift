@@ -55,6 +55,9 @@ struct Audit: ParsableCommand, DocumentedCommand {
         var keyfiles: [FilePath] = []
         if let path = getenv(KeySource.keyfileVariable).map({ String(cString: $0) }), !path.isEmpty { keyfiles.append(FilePath(path)) }
         if let keyfile = options.keyfile { keyfiles.append(FilePath(keyfile)) }
+        if case .keyfile(let path, let origin) = KeySource.resolve(explicitKeyfile: options.keyfile).source, origin == KeySource.defaultKeyfileOrigin {
+            keyfiles.append(path)
+        }
         var search: [FilePath] = []
         if let home = getenv("HOME").map({ String(cString: $0) }) { search.append(FilePath(home)) }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))

@@ -1,3 +1,4 @@
+import SystemPackage
 import TokenVault
 
 // What to type to fix each failure the library reports. The library's errors say what happened;
@@ -7,7 +8,7 @@ extension VaultError {
     /// The command that fixes it.
     var hint: String? {
         switch self {
-        case .vaultMissing: return "create it with 'tokenvault init', then 'tokenvault import PROFILE …'"
+        case .vaultMissing(let path): return Self.missingVaultHint(FilePath(path))
         case .profileMissing(let profile, _):
             return "list profiles with 'tokenvault list'; import this one with 'tokenvault import \(profile) …'"
         case .unreadable(_, let cause):
@@ -30,21 +31,100 @@ extension VaultError {
     }
 }
 
+extension VaultError {
+    /// No vault at `path`: the vault it was probably meant to be, else the vaults that exist,
+    /// and `init` only when none of them is a typo away.
+    private static func missingVaultHint(_ path: FilePath) -> String {
+        if let similar = PathGuess.similarVault(to: path) {
+            let tilde = PathGuess.tildeExpanded(path) == similar ? "'~' is not expanded here: " : ""
+            return "\(tilde)did you mean \(similar)? point --vault or TOKENVAULT_PATH at it"
+        }
+        if let expanded = PathGuess.tildeExpanded(path) {
+            return "'~' is not expanded here: give the full path, \(expanded), to --vault or TOKENVAULT_PATH (then 'tokenvault init' creates it there, if it is to be a new vault)"
+        }
+        let create = "create it with 'tokenvault init', then 'tokenvault import PROFILE …'"
+        let others = PathGuess.existingVaults(near: path)
+        guard !others.isEmpty else { return create }
+        return create + "; or use a vault that exists (--vault or TOKENVAULT_PATH): " + others.map(\.string).joined(separator: ", ")
+    }
+}
+
 extension KeyError {
-    /// The command that fixes it.
-    var hint: String? {
+    /// The command that fixes it, without knowing which vault it was for.
+    var hint: String? { hint(nil) }
+
+    /// The command that fixes it, worded from what is on disk (`facts`): never a new key for a
+    /// vault that exists, since a new key cannot open it.
+    func hint(_ facts: KeyFacts?) -> String? {
         switch self {
         case .foreignKeyfile(_, let uid):
             let owner = UserName.of(uid)
             return "run tokenvault as \(owner) ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'), or get a copy of the key from \(owner) into a keyfile of your own (mode 0600); never take over a keyfile another user held, and for a key of your own, make one with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key'"
-        case .keyfileTooLarge:
-            return "point TOKENVAULT_KEYFILE or --keyfile at the keyfile itself ('tokenvault keygen --output FILE' writes one)"
-        case .noKey, .keyfileMissing:
-            return "create a key with 'tokenvault keygen --output ~/.config/tokenvault/key' and set TOKENVAULT_KEYFILE to it"
-        case .malformedKey, .emptyKeySource:
+        case .noKey(let defaultKeyfile):
+            return Self.noKeyHint(defaultKeyfile: defaultKeyfile, facts)
+        case .keyfileMissing(let path):
+            return Self.missingKeyfileHint(FilePath(path), facts)
+        case .keyfileTooLarge(let path, _), .malformedKey(let path, _), .emptyKeySource(let path):
+            if path != KeySource.keyVariable, case .vault(let sealedWith) = VaultProbe.look(at: FilePath(path)) {
+                let keyID = facts?.sealedWith ?? sealedWith
+                return "that file is a vault, not a key: point \(facts?.keyfileNamer ?? "--keyfile or TOKENVAULT_KEYFILE") at the keyfile that holds \(keyID.map { "key id \($0)" } ?? "the vault's key")"
+            }
+            var vaultNote: String?
+            if let facts, let sealedWith = facts.sealedWith {
+                vaultNote = " (the vault at \(facts.vault) was sealed with key id \(sealedWith))"
+            }
+            if case .keyfileTooLarge = self {
+                return "point TOKENVAULT_KEYFILE or --keyfile at the keyfile itself" + (vaultNote ?? " ('tokenvault keygen --output FILE' writes one)")
+            }
+            if let vaultNote { return "restore the keyfile from its backup" + vaultNote }
             return "regenerate the key with 'tokenvault keygen --output FILE', or restore the keyfile from its backup"
         case .file(let error): return error.hint
         }
+    }
+
+    /// No source set and no default keyfile: copy the key of a vault that exists (or was
+    /// probably meant) to the default keyfile; make a key only when there is no vault.
+    private static func noKeyHint(defaultKeyfile: String?, _ facts: KeyFacts?) -> String {
+        let target = defaultKeyfile ?? "a keyfile"
+        let copy = "copy that key into \(target) (mode 0600)\(defaultKeyfile == nil ? "" : ", where tokenvault looks by default"), or point --keyfile or TOKENVAULT_KEYFILE at a keyfile that holds it"
+        if let facts, case .vault(let sealedWith) = facts.vaultFinding {
+            return "the vault at \(facts.vault) was sealed with \(sealedWith.map { "key id \($0)" } ?? "a key"): \(copy)"
+        }
+        if let facts, let similar = facts.similarVault {
+            var sealed = ""
+            if case .vault(let id?) = VaultProbe.look(at: similar) { sealed = " (sealed with key id \(id))" }
+            return "there is no vault at \(facts.vault) either: did you mean \(similar)\(sealed)? point --vault or TOKENVAULT_PATH at it and \(copy)"
+        }
+        guard let defaultKeyfile else {
+            return "create a key with 'tokenvault keygen --output FILE' and set TOKENVAULT_KEYFILE to it"
+        }
+        return "create a key with 'tokenvault keygen --output \(defaultKeyfile)' (tokenvault reads it from there by default), then a vault with 'tokenvault init'"
+    }
+
+    /// A keyfile path that names nothing: an unexpanded `~`, a typo, the default keyfile
+    /// shadowed; a new key only when there is no vault to open.
+    private static func missingKeyfileHint(_ path: FilePath, _ facts: KeyFacts?) -> String {
+        let namer = facts?.keyfileNamer ?? "--keyfile or TOKENVAULT_KEYFILE"
+        if let expanded = PathGuess.tildeExpanded(path) {
+            if VaultProbe.look(at: expanded) != .nothing {
+                return "'~' is not expanded here: give the full path, \(expanded), to \(namer)"
+            }
+            return "'~' is not expanded here, and \(expanded) does not exist either: give \(namer) the full path of the keyfile"
+        }
+        if let similar = PathGuess.similarFile(to: path) {
+            return "did you mean \(similar)? point \(namer) at it"
+        }
+        if let facts, facts.defaultKeyfileExists, let defaultKeyfile = facts.defaultKeyfile, facts.keyfileOrigin != KeySource.defaultKeyfileOrigin {
+            let drop = facts.keyfileOrigin == "--keyfile" ? "leave out --keyfile" : "unset \(KeySource.keyfileVariable)"
+            return "the default keyfile \(defaultKeyfile) exists: to use it, \(drop)"
+        }
+        if let facts, let sealedWith = facts.sealedWith {
+            return "check the path: the vault at \(facts.vault) was sealed with key id \(sealedWith); point \(namer) at the keyfile that holds it"
+        }
+        if let facts, case .vault = facts.vaultFinding {
+            return "check the path, and point \(namer) at the keyfile that holds the vault's key"
+        }
+        return "check the path, or create a key there with 'tokenvault keygen --output \(path)'"
     }
 }
 

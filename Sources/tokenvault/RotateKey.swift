@@ -10,8 +10,8 @@ struct RotateKey: ParsableCommand, DocumentedCommand {
             Re-seals the vault under the first key of FILE (make one with 'tokenvault keygen'), \
             atomically and under the writer lock, after checking that the new bytes open with the \
             new key and hold the same profiles. The vault is opened with the current keys \
-            (TOKENVAULT_KEY, TOKENVAULT_KEYFILE or --keyfile) or any key of FILE. Afterwards the \
-            old key no longer opens it. For processes that share the vault, put the new key first \
+            (--keyfile, TOKENVAULT_KEY, TOKENVAULT_KEYFILE or the default keyfile) or any key of \
+            FILE. Afterwards the old key no longer opens it. For processes that share the vault, put the new key first \
             and the old one second in every keyfile before rotating, and drop the old key after \
             (README, "Key rotation").
             """
@@ -35,13 +35,10 @@ struct RotateKey: ParsableCommand, DocumentedCommand {
 
     func run() throws {
         let newKeys = try KeyRing.load(keyfile: FilePath(newKeyfile))
-        let currentKeys: KeyRing
-        do {
-            currentKeys = try options.loadKeys()
-        } catch KeyError.noKey {
-            currentKeys = newKeys
-        }
-        let store = try options.selection.configuration().store(keys: currentKeys)
+        let configuration = try options.selection.configuration()
+        // With no current key set, the vault must open with a key of FILE.
+        let currentKeys = configuration.keySource == nil ? newKeys : try options.loadKeys()
+        let store = configuration.store(keys: currentKeys)
         let previous = try store.rotate(to: newKeys)
         let target = newKeys.sealingKey.id
         if previous == target {

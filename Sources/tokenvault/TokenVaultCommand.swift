@@ -10,8 +10,9 @@ struct TokenVaultCommand: AsyncParsableCommand {
         abstract: "Keep OAuth tokens sealed, fresh and safe.",
         discussion: """
             TokenVault keeps access and refresh tokens in one vault file sealed with libsodium's \
-            secretbox. The vault key comes from TOKENVAULT_KEY (the key text), TOKENVAULT_KEYFILE \
-            (a path) or --keyfile, first match wins. Secrets are never taken from the command line.
+            secretbox. The vault key comes from --keyfile, TOKENVAULT_KEY (the key text), \
+            TOKENVAULT_KEYFILE (a path) or the default keyfile ~/.config/tokenvault/key, first \
+            match wins. Secrets are never taken from the command line.
             """,
         version: TokenVaultVersion.current,
         subcommands: [Keygen.self, Init.self, Import.self, Token.self, Refresh.self, Exec.self, Status.self, List.self, Remove.self, RotateKey.self, Audit.self]

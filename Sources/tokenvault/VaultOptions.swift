@@ -7,7 +7,7 @@ struct VaultOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The vault file. Defaults to TOKENVAULT_PATH, else $XDG_DATA_HOME/tokenvault/tokens.vault (~/.local/share/tokenvault/tokens.vault).",
+            "The vault file. Comes before TOKENVAULT_PATH; without either, $XDG_DATA_HOME/tokenvault/tokens.vault (~/.local/share/tokenvault/tokens.vault).",
             valueName: "path"
         )
     )
@@ -16,7 +16,7 @@ struct VaultOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "A keyfile: one key a line, the first seals, all open. Used when neither TOKENVAULT_KEY nor TOKENVAULT_KEYFILE is set.",
+            "A keyfile: one key a line, the first seals, all open. Comes before TOKENVAULT_KEY and TOKENVAULT_KEYFILE; without any of them, $XDG_CONFIG_HOME/tokenvault/key (~/.config/tokenvault/key) if it exists.",
             valueName: "path"
         )
     )
@@ -32,8 +32,8 @@ struct VaultOptions: ParsableArguments {
     func store() throws -> VaultStore { try selection.store() }
 }
 
-/// Which vault and which keyfile a command uses: `--vault` and `--keyfile`, or neither (the
-/// environment and the default path decide), as `VaultOptions` parses them and as the
+/// Which vault and which keyfile a command uses: `--vault` and `--keyfile`, each before the
+/// environment, or neither (the environment and the default paths decide), as `VaultOptions` parses them and as the
 /// `tokenvault token PROFILE` fast path (Entry) takes them.
 struct VaultSelection {
     var vault: String?
@@ -51,21 +51,27 @@ struct VaultSelection {
 
     /// Loads the keys from the first source that is set, warning about the ones it shadows.
     func loadKeys() throws -> KeyRing {
-        let configuration = try configuration()
-        warnShadowed(configuration)
-        return try configuration.loadKeys()
+        try withKeyFacts { configuration throws(KeyError) in try configuration.loadKeys() }
     }
 
     func store() throws -> VaultStore {
-        let configuration = try configuration()
-        warnShadowed(configuration)
-        return try configuration.store()
+        try withKeyFacts { configuration throws(KeyError) in try configuration.store() }
     }
 
     func tokenManager() throws -> TokenManager {
+        try withKeyFacts { configuration throws(KeyError) in try configuration.tokenManager() }
+    }
+
+    /// `body` on the configuration, after warning about shadowed key sources; a key error comes
+    /// out with what its hint needs to know about the vault and the keyfiles.
+    private func withKeyFacts<Result>(_ body: (VaultConfiguration) throws(KeyError) -> Result) throws -> Result {
         let configuration = try configuration()
         warnShadowed(configuration)
-        return try configuration.tokenManager()
+        do {
+            return try body(configuration)
+        } catch {
+            throw KeyFailure(error: error, facts: KeyFacts(configuration))
+        }
     }
 
     private func warnShadowed(_ configuration: VaultConfiguration) {

@@ -6,18 +6,31 @@ import Glibc
 
 /// One way from the environment to a configured vault, used by the `tokenvault` command and by
 /// apps alike: which file (`--vault`, else `TOKENVAULT_PATH`, else the default path), which key
-/// source (`TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, else an explicit keyfile), how long a token
-/// request may take (`TOKENVAULT_HTTP_TIMEOUT`), and the logger everything built from it logs to.
+/// source (`--keyfile`, else `TOKENVAULT_KEY`, else `TOKENVAULT_KEYFILE`, else the default
+/// keyfile `$XDG_CONFIG_HOME/tokenvault/key` or `~/.config/tokenvault/key` if it exists), how
+/// long a token request may take (`TOKENVAULT_HTTP_TIMEOUT`), and the logger everything built
+/// from it logs to. What is given explicitly (the `vault` and `keyfile` arguments, the
+/// command's flags) comes before the environment.
 ///
 ///     let configuration = try VaultConfiguration(logger: logger)
 ///     let tokens = try configuration.tokenManager()
 public struct VaultConfiguration: Sendable {
     /// The vault file.
     public var location: VaultLocation
-    /// The key source in force; `nil` when none is set (then `store()` throws `KeyError.noKey`).
-    public var keySource: KeySource?
+    /// The key source in force; `nil` when none is set and there is no default keyfile (then
+    /// `store()` throws `KeyError.noKey`).
+    public var keySource: KeySource? {
+        get { keyLookup.source }
+        set { keyLookup.source = newValue }
+    }
     /// The key sources set but shadowed by `keySource`, by name, to warn about.
-    public var shadowedKeySources: [String]
+    public var shadowedKeySources: [String] {
+        get { keyLookup.shadowed }
+        set { keyLookup.shadowed = newValue }
+    }
+    /// Where the key was looked for: the source in force, the ones it shadows and the default
+    /// keyfile's path.
+    public var keyLookup: KeyLookup
     /// Timeouts and limits for token requests.
     public var limits: HTTPLimits
     /// The logger of the stores, refresh engines and managers built from this configuration.
@@ -27,13 +40,11 @@ public struct VaultConfiguration: Sendable {
     public static let httpTimeoutVariable = "TOKENVAULT_HTTP_TIMEOUT"
 
     /// Reads the configuration from this process's environment. `vault` and `keyfile` are what
-    /// `--vault` and `--keyfile` say, if given. Variables are read by name: the environment is
-    /// never enumerated, so the key variable is never copied here.
+    /// `--vault` and `--keyfile` say, if given; each comes before the variables. Variables are
+    /// read by name: the environment is never enumerated, so the key variable is never copied here.
     public init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws(ConfigurationError) {
         location = VaultLocation.resolve(explicit: vault)
-        let resolved = KeySource.resolve(explicitKeyfile: keyfile)
-        keySource = resolved?.source
-        shadowedKeySources = resolved?.shadowed ?? []
+        keyLookup = KeySource.resolve(explicitKeyfile: keyfile)
         limits = try Self.limits(fromEnvironmentValue: getenv(Self.httpTimeoutVariable).map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) })
         self.logger = logger
     }
@@ -53,7 +64,7 @@ public struct VaultConfiguration: Sendable {
 
     /// The keys of `keySource`.
     public func loadKeys() throws(KeyError) -> KeyRing {
-        guard let keySource else { throw .noKey }
+        guard let keySource else { throw .noKey(defaultKeyfile: keyLookup.defaultKeyfile?.string) }
         return try keySource.load()
     }
 

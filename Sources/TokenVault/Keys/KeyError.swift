@@ -1,8 +1,10 @@
 /// Why no vault key could be had. Every case names the keyfile or the variable the key was
 /// looked for in; none carries key material.
 public enum KeyError: Error, Sendable, Equatable {
-    /// No key source is set: neither `TOKENVAULT_KEY`, `TOKENVAULT_KEYFILE`, nor a keyfile.
-    case noKey
+    /// No key source is set: neither a keyfile (`--keyfile`), `TOKENVAULT_KEY` nor
+    /// `TOKENVAULT_KEYFILE`, and nothing at the default keyfile's path (`nil` when no home
+    /// folder is known).
+    case noKey(defaultKeyfile: String?)
     /// No keyfile at `path`.
     case keyfileMissing(path: String)
     /// A keyfile owned by another user (whose uid this is): that user may know the key.
@@ -22,8 +24,10 @@ extension KeyError: CustomStringConvertible {
     /// Why no key could be had, as a message for a person; it never shows key material.
     public var description: String {
         switch self {
-        case .noKey:
-            return "no vault key: TOKENVAULT_KEY, TOKENVAULT_KEYFILE and --keyfile are all unset"
+        case .noKey(let defaultKeyfile):
+            let unset = "no vault key: --keyfile, TOKENVAULT_KEY and TOKENVAULT_KEYFILE are all unset"
+            guard let defaultKeyfile else { return unset + ", and no home folder is known for the default keyfile" }
+            return unset + ", and there is no keyfile at \(defaultKeyfile)"
         case .keyfileMissing(let path):
             return "keyfile \(path) does not exist"
         case .foreignKeyfile(let path, let uid):

@@ -35,6 +35,16 @@ public struct VaultLocation: Sendable, Equatable {
         if let configured = variable("TOKENVAULT_PATH"), !configured.isEmpty {
             return VaultLocation(path: FilePath(configured))
         }
+        return defaultLocation(variable: variable)
+    }
+
+    /// The default vault, whatever `--vault` and TOKENVAULT_PATH say: for the command's hints
+    /// ("did you mean …").
+    package static func defaultLocation() -> VaultLocation {
+        defaultLocation(variable: { name in getenv(name).map { String(cString: $0) } })
+    }
+
+    private static func defaultLocation(variable: (String) -> String?) -> VaultLocation {
         let dataHome = variable("XDG_DATA_HOME").flatMap { $0.hasPrefix("/") ? FilePath($0) : nil }
             ?? FilePath(variable("HOME") ?? "/").appending(".local/share")
         return VaultLocation(path: dataHome.appending("tokenvault/tokens.vault"))

@@ -1,44 +1,46 @@
-/// The name a user most likely meant: for "did you mean …?" when a profile, a vault file or a
-/// keyfile was not found. Never a suggestion to create what was obviously mistyped.
+/// The name a person most likely meant when the one typed names nothing: the candidate nearest
+/// by edit distance (insertions, deletions, substitutions and swaps of neighbours, each counting
+/// one), provided it is near enough to be a typo rather than another name altogether.
 package enum ClosestName {
-    /// The candidate nearest to `name` by edit distance (insertions, deletions, substitutions
-    /// and swaps of two neighbours each count one; letter case is ignored), if it is near enough
-    /// to be a typo: at most a third of the name's length, and at least 1, and never the whole name
-    /// ("a" does not suggest "b"). Ties go to the
-    /// candidate that sorts first, so the answer does not depend on the candidates' order.
+    /// The candidate nearest to `name`, if it is within `allowedDistance(for: name)`; of equally
+    /// near candidates, the first. `name` itself among the candidates is nearest (distance 0).
     package static func closest(to name: String, in candidates: [String]) -> String? {
-        let typed = Array(name.lowercased().unicodeScalars)
-        let allowed = max(1, typed.count / 3)
-        var best: (distance: Int, name: String)?
-        for candidate in candidates where candidate != name {
-            let distance = editDistance(typed, Array(candidate.lowercased().unicodeScalars))
-            guard distance <= allowed, distance < typed.count else { continue }
-            if let current = best, current.distance < distance || (current.distance == distance && current.name <= candidate) { continue }
-            best = (distance, candidate)
+        let limit = allowedDistance(for: name)
+        var best: (candidate: String, distance: Int)?
+        for candidate in candidates {
+            let distance = distance(from: name, to: candidate)
+            if distance <= limit, distance < best?.distance ?? .max { best = (candidate, distance) }
         }
-        return best?.name
+        return best?.candidate
     }
 
-    /// Optimal string alignment distance: Levenshtein with adjacent transpositions.
-    package static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+    /// How many edits still make a typo: one for names up to 4 characters, then one more for
+    /// every 4 characters, never more than 3 (beyond that, another name is likelier than a typo).
+    package static func allowedDistance(for name: String) -> Int {
+        min(3, max(1, name.count / 4))
+    }
+
+    /// The optimal string alignment distance between `a` and `b`, by characters: insertions,
+    /// deletions, substitutions and transpositions of adjacent characters each count one.
+    package static func distance(from a: String, to b: String) -> Int {
+        let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        // Three rows: the one before last (for transpositions), the last, the current.
-        var older = [Int](repeating: 0, count: b.count + 1)
-        var previous = Array(0...b.count)
+        // Three rows of the (a.count + 1) × (b.count + 1) table: two back, one back, current.
+        var twoBack = [Int](repeating: 0, count: b.count + 1)
+        var oneBack = Array(0...b.count)
         var current = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
             current[0] = i
             for j in 1...b.count {
                 let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                current[j] = min(oneBack[j] + 1, current[j - 1] + 1, oneBack[j - 1] + cost)
                 if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    value = min(value, older[j - 2] + 1)
+                    current[j] = min(current[j], twoBack[j - 2] + 1)
                 }
-                current[j] = value
             }
-            (older, previous, current) = (previous, current, older)
+            (twoBack, oneBack, current) = (oneBack, current, twoBack)
         }
-        return previous[b.count]
+        return oneBack[b.count]
     }
 }

@@ -244,6 +244,21 @@ struct AuditTests {
         try sandbox.expectSuccess(["list"])
     }
 
+    @Test("the default keyfile, when it is the key in use, is audited like any keyfile")
+    func defaultKeyfileMode() throws {
+        let sandbox = try Sandbox()
+        let defaultKeyfile = sandbox.directory.file(".config/tokenvault/key")
+        try FileManager.default.createDirectory(
+            atPath: sandbox.directory.file(".config/tokenvault"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.moveItem(atPath: sandbox.keyfile, toPath: defaultKeyfile)
+        #expect(chmod(defaultKeyfile, 0o644) == 0)
+        let result = try sandbox.run(["audit", "--json"], environment: ["TOKENVAULT_KEYFILE": nil])
+        #expect(result.status == 31, "\(result.stderr)")
+        let decoded = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(decoded["findings"] as? [[String: Any]])
+        #expect(findings.contains { $0["check"] as? String == "keyfile-mode" && $0["path"] as? String == defaultKeyfile }, "\(findings)")
+    }
+
     // MARK: Keys
 
     @Test("a keyfile in the vault's folder is keyfile-beside-vault, which --fix leaves for a person (exit 31)")

@@ -224,14 +224,14 @@ struct FileSafetyTests {
         #expect(try sandbox.profileNames() == ["p"])
     }
 
-    @Test("TOKENVAULT_KEY works, comes first, and the shadowed keyfile is named in a warning")
+    @Test("TOKENVAULT_KEY works, comes before TOKENVAULT_KEYFILE, and the shadowed keyfile is named in a warning")
     func keyFromEnvironment() throws {
         let sandbox = try Sandbox()
         let keyText = try String(contentsOfFile: sandbox.keyfile, encoding: .utf8)
             .split(separator: "\n").first { !$0.hasPrefix("#") }!
-        let result = try sandbox.run(["list", "--keyfile", "/nonexistent"], environment: ["TOKENVAULT_KEY": String(keyText), "TOKENVAULT_KEYFILE": nil])
+        let result = try sandbox.run(["list"], environment: ["TOKENVAULT_KEY": String(keyText), "TOKENVAULT_KEYFILE": "/nonexistent"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("tokenvault: warning: --keyfile ignored: TOKENVAULT_KEY comes first"))
+        #expect(result.stderr.contains("tokenvault: warning: TOKENVAULT_KEYFILE ignored: TOKENVAULT_KEY comes first"))
         #expect(!result.output.contains(String(keyText.dropFirst(18))))
         let none = try sandbox.run(["list"], environment: ["TOKENVAULT_KEYFILE": nil])
         #expect(none.status == 10)
