@@ -13,7 +13,7 @@ struct TokenVaultCommand: AsyncParsableCommand {
             secretbox. The vault key comes from TOKENVAULT_KEY (the key text), TOKENVAULT_KEYFILE \
             (a path) or --keyfile, first match wins. Secrets are never taken from the command line.
             """,
-        subcommands: [Keygen.self, Init.self, Import.self, Token.self, Refresh.self, Exec.self, Status.self, List.self, Remove.self, RotateKey.self, Audit.self]
+        subcommands: [Keygen.self, Init.self, Import.self, SetSettings.self, Token.self, Refresh.self, Exec.self, Status.self, List.self, Remove.self, RotateKey.self, Audit.self, KeyfileCommand.self]
     )
 }
 
