@@ -69,4 +69,18 @@ struct ExamplesTests {
             #expect(result.stdout.hasPrefix(broken), "\(result.stdout)")
         }
     }
+
+    @Test("Examples/tokenvault-app.service is a unit systemd-analyze accepts (with its ExecStart= pointed at a real program)")
+    func serviceUnit() throws {
+        let analyze = "/usr/bin/systemd-analyze"
+        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed (apt-get install systemd)")
+        let unit = try String(contentsOf: sourceTree.appendingPathComponent("Examples/tokenvault-app.service"), encoding: .utf8)
+        #expect(unit.contains("ExecStart=/usr/local/bin/app\n"))
+        let directory = TemporaryDirectory()
+        let copy = directory.file("tokenvault-app.service")
+        #expect(FileManager.default.createFile(atPath: copy, contents: Data(unit.replacingOccurrences(of: "ExecStart=/usr/local/bin/app\n", with: "ExecStart=/bin/true\n").utf8)))
+        let result = try runProcess(analyze, ["verify", copy], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.isEmpty, "\(result.output)")
+    }
 }
