@@ -57,7 +57,7 @@ struct Audit: ParsableCommand {
             location: options.location, keyfiles: keyfiles,
             keyInEnvironment: getenv(KeySource.keyVariable).map { $0.pointee != 0 } ?? false,
             searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) },
-            key: try auditKey()
+            key: try auditKey(), logger: CommandLogging.logger
         )
         var findings = auditor.run()
         if fix { findings = auditor.apply(findings, removePlaintext: removePlaintext, fixWarnings: fixWarnings) }

@@ -1,3 +1,4 @@
+import Logging
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -15,9 +16,14 @@ package struct Auditor: Sendable {
     package let home: FilePath?
     /// The key at hand, checked against the vault.
     package let key: AuditKey
+    let logger: Logger
 
-    package init(location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?, key: AuditKey) {
+    package init(
+        location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?,
+        key: AuditKey, logger: Logger
+    ) {
         self.key = key
+        self.logger = logger
         self.location = location
         self.keyfiles = keyfiles
         self.keyInEnvironment = keyInEnvironment
@@ -197,7 +203,7 @@ package struct Auditor: Sendable {
     /// The vault opened with the key at hand; `nil` when there is no key or no vault.
     private func openVault() -> Result<VaultSnapshot, VaultError>? {
         guard case .loaded(let keys) = key, lstat(location.path) != nil else { return nil }
-        return Result { () throws(VaultError) in try VaultStore(location: location, keys: keys).read() }
+        return Result { () throws(VaultError) in try VaultStore(location: location, keys: keys, logger: logger).read() }
     }
 
     /// Whether the key at hand opens the vault. Problems the other checks report (a missing,

@@ -4,7 +4,9 @@
 public struct ProfileSettings: Sendable {
     /// Set a setting to a value, or clear it.
     public enum Change<Value: Sendable>: Sendable {
+        /// The setting takes this value.
         case set(Value)
+        /// The setting is removed (it has no value any more).
         case clear
     }
 
