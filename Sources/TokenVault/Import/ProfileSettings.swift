@@ -38,10 +38,8 @@ public struct ProfileSettings: Sendable {
             guard let value else { continue }
             do {
                 _ = try EndpointURL(value)
-            } catch let problem as EndpointURL.Problem {
-                throw .invalidURL(setting: setting, problem.description)
             } catch {
-                throw .invalidURL(setting: setting, "\(error)")
+                throw .invalidURL(setting: setting, error.description)
             }
         }
         if let clientID, clientID.isEmpty { throw .emptyClientID }
