@@ -67,7 +67,8 @@ struct Audit: ParsableCommand, DocumentedCommand {
         let auditor = Auditor(
             location: options.location, keyfiles: keyfiles,
             keyInEnvironment: getenv(KeySource.keyVariable).map { $0.pointee != 0 } ?? false,
-            searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) }
+            searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) },
+            key: try auditKey(), logger: CommandLogging.logger
         )
         var findings = auditor.run()
         if fix { findings = auditor.apply(findings, removePlaintext: removePlaintext, fixWarnings: fixWarnings) }
@@ -78,6 +79,18 @@ struct Audit: ParsableCommand, DocumentedCommand {
             print(Self.text(findings, vault: options.location), terminator: "")
         }
         if !open.isEmpty { throw ExitCode(ExitStatus.auditFindings.rawValue) }
+    }
+
+    /// The key at hand, from the usual sources (without their shadowing warnings: audit reports).
+    private func auditKey() throws -> AuditKey {
+        let configuration = try options.selection.configuration()
+        do {
+            return .loaded(try configuration.loadKeys())
+        } catch KeyError.noKey {
+            return .notGiven
+        } catch {
+            return .unusable(error)
+        }
     }
 
     static func text(_ findings: [AuditFinding], vault: VaultLocation) -> String {

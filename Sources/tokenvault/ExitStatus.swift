@@ -22,7 +22,7 @@ enum ExitStatus: Int32, CaseIterable {
     case insecurePermissions = 14
     /// OAuth token unavailable: no vault, no such profile, or a profile without tokens.
     case tokenUnavailable = 15
-    /// Refusing to overwrite an existing file.
+    /// Refusing to overwrite an existing file, or to add a key a keyfile already holds.
     case alreadyExists = 16
     /// Reading, writing or removing a file failed (disk full, read-only file system, …), or
     /// `--remove-plaintext` left a plaintext file in place because it changed or has other links.

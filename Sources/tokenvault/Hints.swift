@@ -244,7 +244,15 @@ extension AuditFix {
         case .moveKeyfileAway:
             return "move the keyfile to another folder (e.g. ~/.config/tokenvault/) and update TOKENVAULT_KEYFILE"
         case .importPlaintext(let path):
-            return "tokenvault import PROFILE --token-endpoint URL --client-id ID --from \(path) --remove-plaintext (or audit --fix --remove-plaintext once imported)"
+            return "import it first: tokenvault import PROFILE --token-endpoint URL --client-id ID --from \(path) --remove-plaintext (or 'tokenvault audit --fix --remove-plaintext' once imported)"
+        case .removeImportedPlaintext:
+            return "tokenvault audit --fix --remove-plaintext"
+        case .giveKey:
+            return "set TOKENVAULT_KEYFILE (or pass --keyfile) to the keyfile that opens the vault, and run 'tokenvault audit' again"
+        case .useSealingKey(let id):
+            return "use the keyfile that holds key id \(id) (TOKENVAULT_KEYFILE or --keyfile); after a rotation, keep the old key in it until the vault is re-sealed ('tokenvault keyfile add FILE --from OLD --last')"
+        case .restoreVault:
+            return "restore the vault from a backup, or start over with 'tokenvault init' and re-import every profile"
         case .clearInspectorStorage:
             return "after importing, clear the Inspector's OAuth state (or audit --fix --remove-plaintext)"
         case .removeStrayFile(let path):
@@ -253,6 +261,23 @@ extension AuditFix {
             return "git rm --cached \(path), add it to .gitignore, and rotate what it held"
         case .ignoreInGit:
             return "add it to .gitignore"
+        }
+    }
+}
+
+extension KeyFile.EditError: ReportedError {
+    var status: ExitStatus {
+        if case .duplicateKey = self { return .alreadyExists }
+        return .usage
+    }
+
+    /// The command that shows what the keyfile holds.
+    var hint: String? {
+        switch self {
+        case .duplicateKey(let path, _), .unknownKeyID(let path, _, _):
+            return "see its keys with 'tokenvault keyfile list \(path)'"
+        case .lastKey:
+            return "add the key that replaces it first ('tokenvault keyfile add FILE --from NEW --first'), then remove this one"
         }
     }
 }

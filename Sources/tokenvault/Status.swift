@@ -84,7 +84,7 @@ struct Status: ParsableCommand, DocumentedCommand {
         var out = ""
         for (name, problem) in problems { out += "check: \(name): \(describe(problem))\n" }
         for (name, profile) in profiles where profile.refreshToken != nil && profile.refreshTokenExpiresAt == nil {
-            out += "check: \(name): refresh token expiry unknown (the server sent none; import with --refresh-lifetime 30d to track it)\n"
+            out += "check: \(name): refresh token expiry unknown (the server sent none; track it with 'tokenvault set \(name) --refresh-lifetime 30d')\n"
         }
         out += problems.isEmpty ? "check: ok (warning \(warnDays) day\(warnDays == 1 ? "" : "s") before refresh tokens expire)\n" : "check: \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
         return out

@@ -24,8 +24,17 @@ package enum AuditFix: Sendable, Equatable {
     case pointAtKeyfile
     /// The keyfile sits in the vault's folder.
     case moveKeyfileAway
-    /// An old plaintext token file: import it, and remove it once imported.
+    /// An old plaintext token file the vault does not hold (or cannot be checked): import it
+    /// first, then remove it.
     case importPlaintext(FilePath)
+    /// An old plaintext token file whose chain the vault already holds: remove it.
+    case removeImportedPlaintext(FilePath)
+    /// No usable key at hand: give the vault's key, so that it can be checked.
+    case giveKey
+    /// The key at hand does not open the vault; it was sealed with the key of this id.
+    case useSealingKey(KeyID)
+    /// The vault does not open with its own key: damaged, truncated or tampered with.
+    case restoreVault
     /// MCP Inspector's plaintext storage.
     case clearInspectorStorage
     /// A temp file a killed writer left.

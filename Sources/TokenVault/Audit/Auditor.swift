@@ -1,3 +1,4 @@
+import Logging
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -13,8 +14,16 @@ package struct Auditor: Sendable {
     /// Folders searched for old plaintext token files, besides the vault's.
     package let searchFolders: [FilePath]
     package let home: FilePath?
+    /// The key at hand, checked against the vault.
+    package let key: AuditKey
+    let logger: Logger
 
-    package init(location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?) {
+    package init(
+        location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?,
+        key: AuditKey, logger: Logger
+    ) {
+        self.key = key
+        self.logger = logger
         self.location = location
         self.keyfiles = keyfiles
         self.keyInEnvironment = keyInEnvironment
@@ -34,7 +43,9 @@ package struct Auditor: Sendable {
                 problem: "the vault key is in the environment, readable in /proc/PID/environ by this user and root and inherited by child processes",
                 fix: .keyfileInsteadOfEnvironment, repair: nil))
         }
-        findings += checkPlaintext()
+        let opened = openVault()
+        findings += checkKey(opened)
+        findings += checkPlaintext(holding: try? opened?.get())
         findings += checkStrayFiles()
         for path in [location.path] + keyfiles { findings += checkGit(path) }
         return findings
@@ -60,13 +71,16 @@ package struct Auditor: Sendable {
                     try path.unlink()
                 }) != nil
             case .removePlaintext?:
-                if removePlaintext {
-                    do {
+                guard removePlaintext else { break }
+                do {
+                    if finding.check == "plaintext-token-file" {
+                        if let refusal = try removeIfHeld(path) { finding.note = refusal } else { finding.fixed = true }
+                    } else {
                         try SecretReader.scrubAndRemove(path)
                         finding.fixed = true
-                    } catch {
-                        finding.note = "\(error)"
                     }
+                } catch {
+                    finding.note = "\(error)"
                 }
             case nil:
                 break
@@ -170,7 +184,57 @@ package struct Auditor: Sendable {
         return findings
     }
 
-    private func checkPlaintext() -> [AuditFinding] {
+    /// Overwrites and removes the plaintext token file at `path` only when the vault holds its
+    /// token chain, read and compared through the one descriptor that is then overwritten.
+    /// Returns why it was left, or `nil` once removed.
+    private func removeIfHeld(_ path: FilePath) throws -> String? {
+        guard let snapshot = try? openVault()?.get() else {
+            return "not removed: without a key that opens the vault, audit cannot tell whether the vault holds its tokens"
+        }
+        var file = try PlaintextFile(opening: path, forRemoval: true)
+        let contents = try file.read()
+        guard (try? ImportedTokens.parse(contents, now: WallClock.now))?.chainHolder(in: snapshot.profiles) != nil else {
+            return "not imported: the vault holds none of its tokens, so the file may be their only copy"
+        }
+        try file.scrubAndRemove()
+        return nil
+    }
+
+    /// The vault opened with the key at hand; `nil` when there is no key or no vault.
+    private func openVault() -> Result<VaultSnapshot, VaultError>? {
+        guard case .loaded(let keys) = key, lstat(location.path) != nil else { return nil }
+        return Result { () throws(VaultError) in try VaultStore(location: location, keys: keys, logger: logger).read() }
+    }
+
+    /// Whether the key at hand opens the vault. Problems the other checks report (a missing,
+    /// foreign or open keyfile, a vault that is a link or someone else's) are not reported twice.
+    private func checkKey(_ opened: Result<VaultSnapshot, VaultError>?) -> [AuditFinding] {
+        guard let status = lstat(location.path), status.type == .regular else { return [] }
+        switch key {
+        case .notGiven:
+            return [finding("vault-key-missing", .warning, location.path,
+                "no vault key given (TOKENVAULT_KEY, TOKENVAULT_KEYFILE or --keyfile): whether a key opens the vault, and which plaintext token files it already holds, was not checked",
+                .giveKey)]
+        case .unusable(let error):
+            switch error {
+            case .keyfileMissing, .foreignKeyfile, .file(.insecure): return []
+            default:
+                return [finding("vault-key-missing", .error, location.path, "the key given cannot be used: \(error)", .giveKey)]
+            }
+        case .loaded:
+            guard case .failure(let error)? = opened else { return [] }
+            switch error {
+            case .unreadable(_, .sealedWithOtherKey(let id, _)):
+                return [finding("vault-key-wrong", .error, location.path, "the key at hand does not open the vault: \(error)", .useSealingKey(id))]
+            case .unreadable:
+                return [finding("vault-unreadable", .error, location.path, "\(error)", .restoreVault)]
+            default:
+                return []
+            }
+        }
+    }
+
+    private func checkPlaintext(holding snapshot: VaultSnapshot?) -> [AuditFinding] {
         var findings: [AuditFinding] = []
         var seen = Set<String>()
         var folders = [location.directory] + searchFolders
@@ -181,9 +245,18 @@ package struct Auditor: Sendable {
             for name in names where name.hasPrefix(".mcp_tokens_") && name.hasSuffix(".json") {
                 let path = folder.appending(name)
                 guard seen.insert(path.string).inserted else { continue }
-                findings.append(finding("plaintext-token-file", .error, path,
-                    "an old plaintext token file: anyone who can read it has the tokens",
-                    .importPlaintext(path),
+                let holder = snapshot.flatMap { heldChain(path, in: $0) }
+                let problem: String
+                switch (snapshot, holder) {
+                case (_, let holder?):
+                    problem = "an old plaintext token file whose tokens the vault already holds (profile '\(holder)'): anyone who can read it has them"
+                case (nil, _):
+                    problem = "an old plaintext token file: anyone who can read it has the tokens (without a key that opens the vault, whether they are imported was not checked)"
+                case (_?, nil):
+                    problem = "an old plaintext token file the vault does not hold (never imported): it may be the only copy of these tokens, and anyone who can read it has them"
+                }
+                findings.append(finding("plaintext-token-file", .error, path, problem,
+                    holder != nil ? .removeImportedPlaintext(path) : .importPlaintext(path),
                     .removePlaintext))
             }
         }
@@ -196,6 +269,12 @@ package struct Auditor: Sendable {
             }
         }
         return findings
+    }
+
+    /// The profile whose chain the plaintext token file at `path` holds, read in guarded memory.
+    private func heldChain(_ path: FilePath, in snapshot: VaultSnapshot) -> String? {
+        guard var file = try? PlaintextFile(opening: path, forRemoval: false), let contents = try? file.read() else { return nil }
+        return (try? ImportedTokens.parse(contents, now: WallClock.now))?.chainHolder(in: snapshot.profiles)
     }
 
     /// Temp files are stray only when no writer holds the lock (a live writer's temp file is

@@ -42,9 +42,14 @@ extension KeyRing {
     /// Reads a keyfile. It must be a regular file owned by the current user with no access for
     /// group or others; a symbolic link to such a file is fine (secret mounts use them).
     public static func load(keyfile path: FilePath) throws(KeyError) -> KeyRing {
+        try load(keyfile: path, followSymlinks: true)
+    }
+
+    /// `load(keyfile:)`, refusing a symbolic link unless `followSymlinks`.
+    static func load(keyfile path: FilePath, followSymlinks: Bool) throws(KeyError) -> KeyRing {
         let text: Secret
         do {
-            text = try PrivateFile.readSecret(path, followSymlinks: true, limit: keyfileLimit)
+            text = try PrivateFile.readSecret(path, followSymlinks: followSymlinks, limit: keyfileLimit)
         } catch .missing {
             throw .keyfileMissing(path: path.string)
         } catch .tooLarge {

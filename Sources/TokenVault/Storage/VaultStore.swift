@@ -161,7 +161,8 @@ public struct VaultStore: Sendable {
             }
             _ = try backend.replace(with: file, expected: current.identity)
             backend.recordGeneration(generation)
-            logger.notice("re-sealed the vault under a new key", metadata: [
+            // The command says the result in its own words; this line is for TOKENVAULT_LOG_LEVEL=info.
+            logger.info(current.sealedWith == newKeys.sealingKey.id ? "re-sealed the vault under the same key" : "re-sealed the vault under another key", metadata: [
                 "path": "\(pathString)", "from": "\(current.sealedWith)", "to": "\(newKeys.sealingKey.id)",
             ])
             return current.sealedWith

@@ -302,12 +302,16 @@ struct AuditTests {
 
     // MARK: Plaintext and leftovers
 
-    @Test("an old .mcp_tokens_*.json beside the vault is a plaintext-token-file error: --fix keeps it, --fix --remove-plaintext deletes it")
+    @Test("an old .mcp_tokens_*.json beside the vault is a plaintext-token-file error: --fix keeps it, --fix --remove-plaintext deletes it once imported")
     func plaintextTokenFile() throws {
         let sandbox = try Sandbox()
         let legacy = sandbox.directory.file("vault/.mcp_tokens_admin.json")
-        try create(legacy, #"{"access_token":"\#(secretMarker)-old-at","refresh_token":"\#(secretMarker)-old-rt"}"#, mode: 0o600)
-        try expectFinding(sandbox, "plaintext-token-file", "error", path: legacy)
+        let text = #"{"access_token":"\#(secretMarker)-old-at","refresh_token":"\#(secretMarker)-old-rt"}"#
+        try create(legacy, text, mode: 0o600)
+        try sandbox.expectSuccess(["import", "admin", "--token-endpoint", "https://auth.example.com/token", "--client-id", "abc", "--from", legacy])
+        let report = try expectFinding(sandbox, "plaintext-token-file", "error", path: legacy)
+        #expect(report.finding("plaintext-token-file")?["problem"] as? String == "an old plaintext token file whose tokens the vault already holds (profile 'admin'): anyone who can read it has them")
+        #expect(report.finding("plaintext-token-file")?["fix"] as? String == "tokenvault audit --fix --remove-plaintext")
 
         let kept = try auditJSON(sandbox, ["--fix"])
         #expect(kept.result.status == 31)

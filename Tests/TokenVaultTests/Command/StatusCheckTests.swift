@@ -182,7 +182,7 @@ struct StatusCheckTests {
         let text = try sandbox.run(["status", "--check"])
         #expect(text.status == 0, "\(text.output)")
         #expect(text.stdout.contains("check: admin: refresh token expiry unknown"))
-        #expect(text.stdout.contains("--refresh-lifetime"))
+        #expect(text.stdout.contains("track it with 'tokenvault set admin --refresh-lifetime 30d'"))
         #expect(text.stdout.hasSuffix("check: ok (warning 7 days before refresh tokens expire)\n"))
         let report = try checkJSON(sandbox)
         #expect(report.status == 0)

@@ -114,12 +114,13 @@ struct PlaintextRemovalTests {
         #expect(try sandbox.profileNames() == ["admin"])
     }
 
-    @Test("audit --fix --remove-plaintext leaves a plaintext file with another hard link and says why")
+    @Test("audit --fix --remove-plaintext leaves an imported plaintext file with another hard link and says why")
     func auditOtherHardLink() throws {
         let sandbox = try Sandbox()
         let legacy = sandbox.directory.file("vault/.mcp_tokens_admin.json")
         let elsewhere = sandbox.directory.file("elsewhere.json")
         write(legacy, legacyJSON)
+        try sandbox.expectSuccess(importArguments + ["--from", legacy])
         #expect(link(legacy, elsewhere) == 0)
         let result = try sandbox.run(["audit", "--fix", "--remove-plaintext"])
         #expect(result.status == 31, "\(result.output)")
