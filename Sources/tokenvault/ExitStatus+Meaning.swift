@@ -7,16 +7,16 @@ extension ExitStatus {
         case .success: return "success"
         case .internalError: return "a bug or an unexpected system condition"
         case .usage:
-            return "the command line was wrong (also a bad profile name, a missing client id, a bad TOKENVAULT_HTTP_TIMEOUT)"
+            return "the command line was wrong (also a bad profile name, a missing client id, a bad TOKENVAULT_HTTP_TIMEOUT, a URL, auth method or lifetime that set refuses as import would, a key id the keyfile does not hold, or dropping a keyfile's last key)"
         case .keyUnavailable: return "no key configured, or a keyfile that is missing, malformed or larger than 64 KiB"
         case .wrongKey: return "the vault was sealed with a key that is not among the keys given"
         case .vaultDamaged:
             return "the vault is corrupted, truncated, too large (over 64 MiB) or was tampered with, or can be written no more (at its last generation)"
         case .unsupportedVersion: return "the vault has a format version or flags this build does not read"
         case .insecurePermissions:
-            return "a vault or lock file is a symlink or not a regular file; a vault, lock file, keyfile or client-secret file is not private to its owner or is owned by another user; or (for writes) the vault's folder is another user's or writable by group or others"
+            return "a vault or lock file is a symlink or not a regular file; a vault, lock file, keyfile or client-secret file is not private to its owner or is owned by another user; or (for writes) the vault's folder is another user's or writable by group or others; or keyfile add/remove was given a symbolic link"
         case .tokenUnavailable: return "OAuth token unavailable: no vault, no such profile, or a profile without tokens"
-        case .alreadyExists: return "refusing to overwrite an existing file"
+        case .alreadyExists: return "refusing to overwrite an existing file, or to add a key a keyfile already holds (keyfile add)"
         case .ioFailure:
             return "reading, writing or removing a file failed (disk full, read-only file system, …); or --remove-plaintext left the plaintext file in place because the path names another file or the file has other hard links (the profile was imported); or --from FILE changed after it was read (nothing was imported, or, if it changed after the vault was written, the file was kept)"
         case .busy: return "another process held the writer lock for too long (60 s)"

@@ -56,13 +56,18 @@ enum HelpPage {
     static func exit(withError error: Error) -> Never {
         if TokenVaultCommand.exitCode(for: error) == .success {
             let message = withoutTrailingNewlines(TokenVaultCommand.fullMessage(for: error))
-            for case let command as any DocumentedCommand.Type in TokenVaultCommand.configuration.subcommands
+            for case let command as any DocumentedCommand.Type in documented(TokenVaultCommand.configuration.subcommands)
             where withoutTrailingNewlines(TokenVaultCommand.helpMessage(for: command)) == message {
                 Output.write(message + "\n\n" + epilogue(for: command))
                 TokenVaultCommand.exit()
             }
         }
         TokenVaultCommand.exit(withError: error)
+    }
+
+    /// `commands` and the subcommands nested in them (`keyfile add`), parents first.
+    private static func documented(_ commands: [any ParsableCommand.Type]) -> [any ParsableCommand.Type] {
+        commands.flatMap { [$0] + documented($0.configuration.subcommands) }
     }
 
     private static func withoutTrailingNewlines(_ text: String) -> String {

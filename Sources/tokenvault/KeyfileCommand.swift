@@ -2,7 +2,7 @@ import ArgumentParser
 import SystemPackage
 import TokenVault
 
-struct KeyfileCommand: ParsableCommand {
+struct KeyfileCommand: ParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyfile",
         abstract: "List, add and remove the keys of a keyfile without a text editor.",
@@ -18,12 +18,25 @@ struct KeyfileCommand: ParsableCommand {
         subcommands: [ListKeys.self, AddKeys.self, RemoveKey.self]
     )
 
-    struct ListKeys: ParsableCommand {
+    static let examples = ListKeys.examples + AddKeys.examples + RemoveKey.examples
+
+    static let exitStatuses = ListKeys.exitStatuses + AddKeys.exitStatuses + RemoveKey.exitStatuses
+
+    /// What reading and replacing a keyfile can end in.
+    static let editingKeyfile: [ExitStatus] = [.keyUnavailable, .insecurePermissions, .ioFailure]
+
+    struct ListKeys: ParsableCommand, DocumentedCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "Print a keyfile's key ids, one a line, the sealing key first.",
             discussion: "Each line is the key id (16 hex digits) and 'seals' for the first key, 'opens' for the others."
         )
+
+        static let examples: [(purpose: String, command: String)] = [
+            ("Show which key seals and which open:", "tokenvault keyfile list ~/.config/tokenvault/key"),
+        ]
+
+        static let exitStatuses: [ExitStatus] = KeyfileCommand.editingKeyfile
 
         @Argument(help: "The keyfile.")
         var file: String
@@ -34,7 +47,7 @@ struct KeyfileCommand: ParsableCommand {
         }
     }
 
-    struct AddKeys: ParsableCommand {
+    struct AddKeys: ParsableCommand, DocumentedCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Add the keys of another keyfile to a keyfile, first (they seal from now on) or last.",
@@ -44,6 +57,13 @@ struct KeyfileCommand: ParsableCommand {
                 the vault.
                 """
         )
+
+        static let examples: [(purpose: String, command: String)] = [
+            ("Key rotation, step 2: the new key seals, the old one still opens:",
+             "tokenvault keyfile add ~/.config/tokenvault/key --from new.key --first"),
+        ]
+
+        static let exitStatuses: [ExitStatus] = KeyfileCommand.editingKeyfile + [.alreadyExists]
 
         @Argument(help: "The keyfile to change.")
         var file: String
@@ -72,7 +92,7 @@ struct KeyfileCommand: ParsableCommand {
         }
     }
 
-    struct RemoveKey: ParsableCommand {
+    struct RemoveKey: ParsableCommand, DocumentedCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
             abstract: "Drop a key from a keyfile by its key id.",
@@ -82,6 +102,13 @@ struct KeyfileCommand: ParsableCommand {
                 for every keyfile that opens the vault. 'tokenvault keyfile list KEYFILE' shows the ids.
                 """
         )
+
+        static let examples: [(purpose: String, command: String)] = [
+            ("Key rotation, step 4: drop the old key once every vault is re-sealed:",
+             "tokenvault keyfile remove ~/.config/tokenvault/key OLD_KEY_ID"),
+        ]
+
+        static let exitStatuses: [ExitStatus] = KeyfileCommand.editingKeyfile
 
         @Argument(help: "The keyfile to change.")
         var file: String

@@ -2,7 +2,7 @@ import ArgumentParser
 import SystemPackage
 import TokenVault
 
-struct SetSettings: ParsableCommand {
+struct SetSettings: ParsableCommand, DocumentedCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Change a profile's settings without importing its tokens again.",
@@ -16,6 +16,15 @@ struct SetSettings: ParsableCommand {
             says so, but only the server that issued the token can redeem it.
             """
     )
+
+    static let examples: [(purpose: String, command: String)] = [
+        ("Record how long refresh tokens live, when the server does not say:", "tokenvault set readonly --refresh-lifetime 30d"),
+        ("Move a profile to a new token endpoint and client:",
+         "tokenvault set admin --token-endpoint https://auth.example.com/oauth/token --client-id NEW_ID"),
+        ("Make a confidential client public:", "tokenvault set admin --clear-client-secret --auth-method none"),
+    ]
+
+    static let exitStatuses: [ExitStatus] = ExitStatus.writingVault
 
     @OptionGroup var options: VaultOptions
 

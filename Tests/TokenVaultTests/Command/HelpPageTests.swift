@@ -6,7 +6,21 @@ import Testing
 /// completion scripts README tells users to install.
 @Suite("help, version and completions")
 struct HelpPageTests {
-    static let subcommands = ["keygen", "init", "import", "token", "refresh", "exec", "status", "list", "remove", "rotate-key", "audit"]
+    static let subcommands = [
+        "keygen", "init", "import", "set", "token", "refresh", "exec", "status", "list", "remove", "rotate-key", "audit",
+        "keyfile", "keyfile list", "keyfile add", "keyfile remove",
+    ]
+
+    /// The subcommands a help page lists in its SUBCOMMANDS section.
+    private func listedSubcommands(_ help: String) -> [String] {
+        // The section runs to its first blank line.
+        guard let section = help.components(separatedBy: "SUBCOMMANDS:\n").dropFirst().first?.components(separatedBy: "\n\n").first else { return [] }
+        return section.split(separator: "\n").compactMap { line in
+            // A name starts in column 3; continuation lines of an abstract are indented further.
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first else { return nil }
+            return String(name)
+        }
+    }
 
     private func tokenvault(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
         try runProcess(tokenvaultExecutable, arguments, environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 })
@@ -63,11 +77,22 @@ struct HelpPageTests {
         #expect(result.stderr.isEmpty)
     }
 
+    @Test("the help pages checked here are every subcommand the command lists, nested ones too")
+    func everySubcommandIsChecked() throws {
+        var found: [String] = []
+        for name in listedSubcommands(try tokenvault(["--help"]).stdout) {
+            found.append(name)
+            found += listedSubcommands(try tokenvault([name, "--help"]).stdout).map { "\(name) \($0)" }
+        }
+        #expect(found == Self.subcommands)
+    }
+
     @Test("every subcommand's help ends with EXAMPLES and the exit codes it returns, worded as README's table words them",
           arguments: subcommands)
     func helpEndsWithExamplesAndExitStatus(_ command: String) throws {
         let readme = try readmeExitCodes()
-        let help = try tokenvault([command, "--help"])
+        let words = command.split(separator: " ").map(String.init)
+        let help = try tokenvault(words + ["--help"])
         #expect(help.status == 0)
         let entries = try exitStatusBlock(help.stdout, of: command)
         let codes = entries.map(\.code)
@@ -78,14 +103,15 @@ struct HelpPageTests {
             #expect(entry.meaning == documented, "exit code \(entry.code): help and README differ")
         }
         // `tokenvault help COMMAND` is the same page.
-        #expect(try tokenvault(["help", command]).stdout == help.stdout)
+        #expect(try tokenvault(["help"] + words).stdout == help.stdout)
     }
 
     @Test("every code in README's exit code table is one some subcommand's help lists")
     func readmeCodesAreAllReturned() throws {
         var listed: Set<Int32> = []
         for command in Self.subcommands {
-            listed.formUnion(try exitStatusBlock(try tokenvault([command, "--help"]).stdout, of: command).map(\.code))
+            let words = command.split(separator: " ").map(String.init)
+            listed.formUnion(try exitStatusBlock(try tokenvault(words + ["--help"]).stdout, of: command).map(\.code))
         }
         #expect(listed == Set(try readmeExitCodes().keys))
     }
@@ -94,7 +120,7 @@ struct HelpPageTests {
     func completionScript(_ shell: String) throws {
         let result = try tokenvault(["--generate-completion-script", shell])
         #expect(result.status == 0, "\(result.stderr)")
-        for command in Self.subcommands {
+        for command in Self.subcommands where !command.contains(" ") {
             #expect(result.stdout.contains(command), "the \(shell) script does not mention \(command)")
         }
     }
@@ -120,7 +146,7 @@ struct HelpPageTests {
             #expect(result.status == 0, "\(result.stderr)")
             return result.stdout.split(separator: "\n").map(String.init)
         }
-        #expect(Set(Self.subcommands).isSubset(of: try complete(["tokenvault", ""])))
+        #expect(Set(Self.subcommands.filter { !$0.contains(" ") }).isSubset(of: try complete(["tokenvault", ""])))
         #expect(Set(["--all", "--quiet", "--json", "--force"]).isSubset(of: try complete(["tokenvault", "refresh", "--"])))
     }
 }
