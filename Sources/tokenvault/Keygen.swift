@@ -12,9 +12,9 @@ struct Keygen: ParsableCommand, DocumentedCommand {
             Creates FILE with mode 0600 and one new random key in it (and its missing folders, \
             mode 0700). Refuses to overwrite an existing file. --output - writes the key to \
             stdout instead, for a pipe into a secret store: never to a terminal without --force, \
-            and with a warning into a file others can read. To rotate keys, put the new key's \
-            line first and the old key's line second in the keyfile every process uses (see \
-            README, "Key rotation").
+            and with a warning into a file others can read. To rotate keys, add the new key first \
+            to the keyfile every process uses ('tokenvault keyfile add KEYFILE --from NEW --first'), \
+            then re-seal with 'tokenvault rotate-key' (README, "Key rotation").
             """
     )
 
