@@ -42,7 +42,10 @@ enum VaultPayload {
             }
         }
         // Sized up front: guarded memory is locked and filled page by page, and growing it by
-        // doubling would, for a vault of many profiles, lock twice the payload and copy it.
+        // doubling would, for a vault of many profiles, lock twice the payload and copy it. Over
+        // 64 KiB, rounded up to 64 KiB, so that the next write's payload is usually the same size
+        // and reuses this one's allocation once it is released (SecureBuffer+Recycling.swift).
+        if capacity > 1 << 16 { capacity = (capacity + (1 << 16) - 1) & ~((1 << 16) - 1) }
         var out = SecureWriter(capacity: capacity)
         var objects: [Range<Int>] = []
         objects.reserveCapacity(names.count)
