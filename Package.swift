@@ -28,12 +28,15 @@ let package = Package(
         // Headers only: prctl, setrlimit and the signal handlers that must be async-signal-safe
         // (crash reports, restoring a terminal's echo). Sources/CProcess/shim.h says why.
         .systemLibrary(name: "CProcess"),
+        // sync_file_range, which Glibc's Swift module leaves out (Sources/CFile/shim.h).
+        .systemLibrary(name: "CFile"),
         .target(
             name: "TokenVault",
             dependencies: [
                 "CSodium",
                 "CCurl",
                 "CProcess",
+                "CFile",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]

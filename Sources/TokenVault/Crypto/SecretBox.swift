@@ -31,6 +31,18 @@ enum SecretBox {
         return SealedBox(ciphertextWithTag: output)!
     }
 
+    /// Seals `plaintext` into `output`, which holds exactly the box (tag, then ciphertext): for a
+    /// caller that places the box in a larger buffer instead of copying it there.
+    static func seal(
+        _ plaintext: UnsafeRawBufferPointer,
+        using key: SecureBuffer,
+        nonce: UnsafeRawBufferPointer,
+        into output: UnsafeMutableRawBufferPointer
+    ) {
+        precondition(Sodium.ready && key.count == keyByteCount && nonce.count == nonceByteCount)
+        precondition(Sodium.secretboxSeal(into: output, message: plaintext, nonce: nonce, key: key.base), "crypto_secretbox_easy failed")
+    }
+
     /// Opens a box into guarded memory; `nil` when the tag does not verify.
     static func open(
         _ box: UnsafeRawBufferPointer,

@@ -1,6 +1,7 @@
 /// Bytes that must not leak: held in `sodium_malloc`'d memory (guard pages, `mlock`ed where the
-/// limit allows), zeroed when the last reference goes away, then freed by `sodium_free` or, if
-/// small, kept for the next buffer of the same size (SecureBuffer+Recycling.swift).
+/// limit allows), zeroed when the last reference goes away and kept for the next buffer of the
+/// same size, until kept allocations newer than it make `sodium_free` free it
+/// (SecureBuffer+Recycling.swift).
 ///
 /// A buffer is written only while the code that allocated it still owns it alone (decrypting,
 /// decoding, unescaping in place); after that it is shared read-only, which is what makes the
@@ -29,7 +30,7 @@ final class SecureBuffer: @unchecked Sendable {
     }
 
     deinit {
-        if !Self.keep(base, count: count) { Sodium.freeGuarded(base) }
+        Self.keep(base, count: count)
     }
 
     var bytes: UnsafeMutableRawBufferPointer {

@@ -59,6 +59,52 @@ enum Sodium {
         ) == 0
     }
 
+    /// `crypto_stream_xsalsa20_xor_ic`: `message` XORed into `output` (the same length) with the
+    /// XSalsa20 key stream of `nonce` and `key` from its 64-byte block `block` on. A secretbox's
+    /// ciphertext is this stream from byte 32 on, and its Poly1305 key the stream's first 32 bytes.
+    static func xsalsa20XOR(
+        into output: UnsafeMutableRawBufferPointer, message: UnsafeRawBufferPointer, fromBlock block: UInt64,
+        nonce: UnsafeRawBufferPointer, key: UnsafeRawPointer
+    ) {
+        precondition(ready && output.count == message.count && nonce.count == secretboxNonceByteCount)
+        guard output.count > 0 else { return }
+        let status = crypto_stream_xsalsa20_xor_ic(
+            output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+            message.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(message.count),
+            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), block, key.assumingMemoryBound(to: UInt8.self)
+        )
+        precondition(status == 0, "crypto_stream_xsalsa20_xor_ic failed")
+    }
+
+    /// The size of `crypto_onetimeauth_state` (Poly1305), for a state kept in guarded memory.
+    static let oneTimeAuthStateByteCount = crypto_onetimeauth_statebytes()
+
+    /// `crypto_onetimeauth_init`: starts a Poly1305 state in `state` with a 32-byte `key`.
+    static func oneTimeAuthStart(_ state: UnsafeMutableRawPointer, key: UnsafeRawPointer) {
+        precondition(ready)
+        _ = crypto_onetimeauth_init(
+            state.assumingMemoryBound(to: crypto_onetimeauth_state.self), key.assumingMemoryBound(to: UInt8.self)
+        )
+    }
+
+    /// `crypto_onetimeauth_update`: adds `message` to the Poly1305 state.
+    static func oneTimeAuthUpdate(_ state: UnsafeMutableRawPointer, _ message: UnsafeRawBufferPointer) {
+        precondition(ready)
+        guard message.count > 0 else { return }
+        _ = crypto_onetimeauth_update(
+            state.assumingMemoryBound(to: crypto_onetimeauth_state.self),
+            message.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(message.count)
+        )
+    }
+
+    /// `crypto_onetimeauth_final`: the 16-byte tag into `tag`.
+    static func oneTimeAuthFinish(_ state: UnsafeMutableRawPointer, tag: UnsafeMutableRawBufferPointer) {
+        precondition(ready && tag.count == secretboxTagByteCount)
+        _ = crypto_onetimeauth_final(
+            state.assumingMemoryBound(to: crypto_onetimeauth_state.self), tag.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        )
+    }
+
     // MARK: Padding (ISO/IEC 7816-4)
 
     /// `sodium_pad`: pads the first `length` bytes of `buffer` to a multiple of `blockSize`; the

@@ -1,3 +1,4 @@
+internal import CFile
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +46,27 @@ extension FileDescriptor {
                 throw Errno.ioError
             }
         }
+    }
+
+    /// Writes every byte at `offset` (`pwrite(2)`), retrying short writes; the file offset stays.
+    func writeAll(_ bytes: UnsafeRawBufferPointer, toAbsoluteOffset offset: Int) throws(Errno) {
+        var done = 0
+        while done < bytes.count {
+            do {
+                done += try write(toAbsoluteOffset: Int64(offset + done), UnsafeRawBufferPointer(rebasing: bytes[done...]))
+            } catch let error as Errno {
+                throw error
+            } catch {
+                throw Errno.ioError
+            }
+        }
+    }
+
+    /// `sync_file_range(2)` with `SYNC_FILE_RANGE_WRITE`: starts writing the range's dirty pages
+    /// to the device without waiting for them. Only a head start for a later `sync()`, which
+    /// alone makes them durable, so a failure is ignored.
+    func startWriteback(offset: Int, count: Int) {
+        _ = tokenvault_start_writeback(rawValue, Int64(offset), Int64(count))
     }
 
     /// Reads until end of file into `buffer`; the number of bytes read. Throws `.fileTooLarge`

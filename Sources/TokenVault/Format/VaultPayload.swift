@@ -13,22 +13,60 @@ enum VaultPayload {
 
     /// Serialises and pads `profiles` into guarded memory.
     static func encode(_ profiles: [String: TokenProfile]) -> Secret {
+        encode(profiles, reusing: nil).bytes
+    }
+
+    /// Serialises and pads `profiles` into guarded memory, copying from `previous` the object of
+    /// every profile that encodes the same as the one `previous` encoded under its name
+    /// (`EncodedPayload.encodesSame`) and encoding the others: the bytes are those of encoding
+    /// every profile. With the same names as `previous`, their order is taken from it too.
+    static func encode(_ profiles: [String: TokenProfile], reusing previous: EncodedPayload?) -> EncodedPayload {
+        let names: [String]
+        if let previous, previous.names.count == profiles.count,
+           previous.names.allSatisfy({ profiles.index(forKey: $0) != nil }) {
+            names = previous.names
+        } else {
+            names = profiles.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        }
+        // Which objects are copied, found before the writer is sized.
+        var copies = [Range<Int>?](repeating: nil, count: names.count)
+        var capacity = 64 + blockSize
+        for (index, name) in names.enumerated() {
+            let profile = profiles[name]!
+            if let previous, let kept = previous.profiles[name], let position = previous.position(of: name, near: index),
+               EncodedPayload.encodesSame(profile, kept) {
+                copies[index] = previous.objects[position]
+                capacity += name.utf8.count + 8 + previous.objects[position].count
+            } else {
+                capacity += name.utf8.count + estimatedSize(of: profile)
+            }
+        }
         // Sized up front: guarded memory is locked and filled page by page, and growing it by
-        // doubling would, for a vault of many profiles, lock twice the payload and copy it.
-        let capacity = profiles.reduce(64 + blockSize) { $0 + $1.key.utf8.count + estimatedSize(of: $1.value) }
+        // doubling would, for a vault of many profiles, lock twice the payload and copy it. Over
+        // 64 KiB, rounded up to 64 KiB, so that the next write's payload is usually the same size
+        // and reuses this one's allocation once it is released (SecureBuffer+Recycling.swift).
+        if capacity > 1 << 16 { capacity = (capacity + (1 << 16) - 1) & ~((1 << 16) - 1) }
         var out = SecureWriter(capacity: capacity)
+        var objects: [Range<Int>] = []
+        objects.reserveCapacity(names.count)
         out.append("{\"version\":")
         out.appendJSON(version)
         out.append(",\"profiles\":{")
-        for (index, name) in profiles.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+        for (index, name) in names.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.appendJSONString(public: name)
             out.append(UInt8(ascii: ":"))
-            encode(profiles[name]!, into: &out)
+            let start = out.count
+            if let copy = copies[index], let previous {
+                previous.bytes.withUnsafeBytes { out.append(UnsafeRawBufferPointer(rebasing: $0[copy])) }
+            } else {
+                encode(profiles[name]!, into: &out)
+            }
+            objects.append(start..<out.count)
         }
         out.append("}}")
         out.pad(toMultipleOf: blockSize)
-        return out.finish()
+        return EncodedPayload(bytes: out.finish(), names: names, profiles: profiles, objects: objects)
     }
 
     /// About what `encode(_:into:)` writes for `profile`: its strings and secrets, plus at most

@@ -105,6 +105,18 @@ struct FileVaultBackend: SealedVaultBackend {
     /// changes the change time), taken on the descriptor that wrote it, so it is the identity of
     /// these very bytes.
     func replace(with bytes: [UInt8], expected: FileIdentity?) throws(VaultError) -> FileIdentity? {
+        try replace(size: bytes.count, expected: expected) { write in
+            try bytes.withUnsafeBytes { try write(0, $0) }
+        }
+    }
+
+    /// As `replace(with:expected:)`, the temp file written piece by piece as `produce` seals; the kernel is asked to start writing out each piece but the last
+    /// (`sync_file_range`) once it is written, so most of a large vault is already on its way
+    /// to the disk when the `fsync` comes.
+    func replace(
+        size: Int, expected: FileIdentity?,
+        producing produce: (_ write: (_ offset: Int, _ piece: UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws(VaultError) -> FileIdentity? {
         let suffix = Sodium.randomBytes(count: 6).hexString
         let temporary = location.directory.appending(location.temporaryPrefix + suffix)
         let descriptor: FileDescriptor
@@ -117,7 +129,18 @@ struct FileVaultBackend: SealedVaultBackend {
         var renamed = false
         defer { if !renamed { try? temporary.unlink() } }
         do {
-            try bytes.withUnsafeBytes { try descriptor.writeAll($0) }
+            // A piece that follows the last sequential one (a vault of one piece: all of it) is
+            // written with `write`, any other with `pwrite`.
+            var position = 0
+            try produce { offset, piece in
+                if offset == position {
+                    try descriptor.writeAll(piece)
+                    position += piece.count
+                } else {
+                    try descriptor.writeAll(piece, toAbsoluteOffset: offset)
+                }
+                if offset + piece.count < size { descriptor.startWriteback(offset: offset, count: piece.count) }
+            }
             try descriptor.sync()
         } catch {
             throw .file(.io(path: temporary.string, operation: "write", error as? Errno ?? .ioError))

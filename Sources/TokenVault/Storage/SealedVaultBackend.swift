@@ -37,6 +37,15 @@ protocol SealedVaultBackend: Sendable {
     /// writer of the file holds the writer lock, so under it the version read is still current.
     func replace(with bytes: [UInt8], expected: FileIdentity?) throws(VaultError) -> FileIdentity?
 
+    /// Replaces the sealed bytes as `replace(with:expected:)` does, with a version of `size` bytes
+    /// that `produce` hands over in pieces as it seals them: it calls the function it is given
+    /// with each piece and the piece's offset, every byte once, in any order. Lets the file
+    /// backend write a large vault out while the rest of it is still being sealed.
+    func replace(
+        size: Int, expected: FileIdentity?,
+        producing produce: (_ write: (_ offset: Int, _ piece: UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws(VaultError) -> FileIdentity?
+
     /// The highest generation a writer on this host has sealed into this vault, `nil` when none
     /// is recorded. Not authenticated: it only ever raises a warning.
     func highestGenerationWritten() -> UInt64?

@@ -14,4 +14,7 @@ public struct VaultSnapshot: Sendable {
     public let sealedWithCurrentKey: Bool
     /// The version of the vault this snapshot was read from.
     public let identity: FileIdentity
+    /// The payload this store sealed into that version, when it wrote it: the next write copies
+    /// from it the objects of the profiles it leaves alone. `nil` for a version read from the file.
+    let encoded: EncodedPayload?
 }

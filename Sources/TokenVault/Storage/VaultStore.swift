@@ -82,7 +82,7 @@ public struct VaultStore: Sendable {
             let profiles = try VaultPayload.decode(opened.plaintext)
             return VaultSnapshot(
                 profiles: profiles, generation: opened.header.generation, sealedWith: opened.key.id,
-                sealedWithCurrentKey: opened.key.id == keys.sealingKey.id, identity: identity
+                sealedWithCurrentKey: opened.key.id == keys.sealingKey.id, identity: identity, encoded: nil
             )
         } catch {
             throw .unreadable(path: pathString, error)
@@ -123,7 +123,10 @@ public struct VaultStore: Sendable {
             var profiles = current.profiles
             markRollback(&profiles, generation: current.generation)
             let result = try change(&profiles, current)
-            try write(profiles, generation: try nextGeneration(after: current), replacing: current.identity)
+            try write(
+                profiles, generation: try nextGeneration(after: current), replacing: current.identity,
+                reusing: current.encoded
+            )
             return result
         }
     }
@@ -190,25 +193,38 @@ public struct VaultStore: Sendable {
         return snapshot.generation + 1
     }
 
+    /// How much of a vault is sealed before it is handed to the backend: small enough that the
+    /// disk works on one piece while the next is sealed, large enough to keep the calls few.
+    static let sealingPieceSize = 1 << 20
+
     /// Seals and atomically replaces the vault (the version `replacing`), and keeps what it sealed
-    /// as this store's snapshot, with the new version's identity. Callers hold the writer lock.
+    /// as this store's snapshot, with the new version's identity. `reusing` is the payload this
+    /// store sealed last, whose objects of unchanged profiles are copied rather than encoded
+    /// again (`VaultPayload.encode(_:reusing:)`). Callers hold the writer lock.
     /// Refuses profile names outside `ProfileName`'s rule and a vault over
     /// `VaultCodec.maximumFileSize`: no reader would open either.
-    func write(_ profiles: [String: TokenProfile], generation: UInt64, replacing: FileIdentity?) throws(VaultError) {
+    func write(
+        _ profiles: [String: TokenProfile], generation: UInt64, replacing: FileIdentity?, reusing: EncodedPayload? = nil
+    ) throws(VaultError) {
         if let name = profiles.keys.first(where: { !ProfileName.isValid($0) }) { throw .invalidProfileName(name) }
-        let payload = VaultPayload.encode(profiles)
+        let encoded = VaultPayload.encode(profiles, reusing: reusing)
+        let payload = encoded.bytes
         let size = VaultHeader.byteCount + SecretBox.tagByteCount + payload.count
         guard size <= VaultCodec.maximumFileSize else {
             throw .unwritable(path: pathString, .tooLarge(size: size, limit: VaultCodec.maximumFileSize))
         }
-        let file = VaultCodec.seal(paddedPayload: payload, key: keys.sealingKey, generation: generation)
         cache.keep(nil)
-        let identity = try backend.replace(with: file, expected: replacing)
+        let identity = try backend.replace(size: size, expected: replacing) { write in
+            try VaultCodec.seal(
+                paddedPayload: payload, key: keys.sealingKey, generation: generation, pieceSize: Self.sealingPieceSize,
+                write: write
+            )
+        }
         backend.recordGeneration(generation)
         if let identity, VaultSnapshotCache.fitsAllocationLimit(profiles) {
             cache.keep(VaultSnapshot(
                 profiles: profiles, generation: generation, sealedWith: keys.sealingKey.id,
-                sealedWithCurrentKey: true, identity: identity
+                sealedWithCurrentKey: true, identity: identity, encoded: encoded
             ))
         }
         logger.debug("sealed vault", metadata: [

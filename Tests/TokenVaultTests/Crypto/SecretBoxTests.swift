@@ -35,6 +35,30 @@ struct SecretBoxTests {
         #expect(box.ciphertextWithTag == Self.expected)
     }
 
+    @Test("sealing in pieces gives the box sealing in one go gives", arguments: [0, 1, 31, 32, 33, 63, 64, 65, 96, 97, 131, 1000, 4096, 70_001])
+    func piecesMatchOneGo(_ length: Int) {
+        let key = secureKey(Self.firstKey)
+        let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let whole = message.withUnsafeBytes { message in
+            Self.nonce.withUnsafeBytes { SecretBox.seal(message, using: key, nonce: $0) }
+        }.ciphertextWithTag
+        for pieceSize in [64, 128, 192, 1024, 65_536] {
+            var ciphertext: [UInt8] = []
+            var sizes: [Int] = []
+            let tag = message.withUnsafeBytes { message in
+                Self.nonce.withUnsafeBytes { nonce in
+                    SecretBox.seal(message, using: key, nonce: nonce, pieceSize: pieceSize) { offset, piece in
+                        #expect(offset == ciphertext.count)
+                        sizes.append(piece.count)
+                        ciphertext.append(contentsOf: piece)
+                    }
+                }
+            }
+            #expect(tag + ciphertext == whole, "\(length) bytes in pieces of \(pieceSize)")
+            #expect(sizes.allSatisfy { $0 <= pieceSize })
+        }
+    }
+
     @Test("open recovers libsodium's published plaintext")
     func openKnownAnswer() throws {
         let opened = Self.expected.withUnsafeBytes { box in

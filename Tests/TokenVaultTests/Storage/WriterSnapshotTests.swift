@@ -106,4 +106,43 @@ struct WriterSnapshotTests {
         #expect(store.cache.openedUnderLock == opened + 2)
         #expect(Set(try sandbox.profileNames()) == ["kept", "old", "later"])
     }
+
+    /// The padded payload sealed in the vault file, before any parsing.
+    static func payloadOnDisk(_ sandbox: Sandbox, keys: KeyRing) throws -> Secret {
+        let file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sandbox.vault)))
+        let plaintext = try file.withUnsafeBytes { bytes in try VaultCodec.open(bytes, keys: keys).plaintext }
+        return Secret(buffer: plaintext, range: 0..<plaintext.count)
+    }
+
+    @Test("every write seals the bytes a fresh encoding of its profiles gives, also after another process changed a profile the store had written")
+    func reusedEncodingsMatchFreshOnes() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importProfile("shared")
+        let store = try sandbox.store()
+        func check(_ step: String) throws {
+            let onDisk = try Self.payloadOnDisk(sandbox, keys: store.keys)
+            let fresh = VaultPayload.encode(try sandbox.store().read().profiles, reusing: nil).bytes
+            #expect(onDisk.isEqual(to: fresh), "after \(step), the payload differs from a fresh encoding")
+        }
+        try store.update { profiles, _ in
+            for index in 0..<20 { profiles["p\(index)"] = sampleProfile("p\(index)") }
+        }
+        try check("adding profiles")
+        try store.update { profiles, _ in profiles["p3"]!.accessToken = Secret(copying: "\(secretMarker)-rotated") }
+        try check("one rotation")
+        try store.update { profiles, _ in profiles["shared"]!.refreshState.consecutiveFailures = 1 }
+        try check("a change to the imported profile")
+        #expect(store.cache.openedUnderLock == 1)
+        // Another process replaces the profile this store last wrote; the store then changes another.
+        try sandbox.importProfile("shared", expiresIn: 60)
+        let replaced = try sandbox.store().read().profiles["shared"]!
+        try store.update { profiles, _ in profiles["p4"]!.accessToken = Secret(copying: "\(secretMarker)-rotated") }
+        try check("another process's write")
+        #expect(store.cache.openedUnderLock == 2)
+        let after = try sandbox.store().read().profiles["shared"]!
+        #expect(after.accessToken!.isEqual(to: replaced.accessToken!) && after.expiresAt == replaced.expiresAt,
+                "the store wrote back its own older encoding of a profile another process had replaced")
+        try store.update { profiles, _ in profiles["p5"] = nil }
+        try check("removing a profile")
+    }
 }
