@@ -6,7 +6,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "TokenVault", targets: ["TokenVault"]),
+        // What users and apps run: `tokenvault token PROFILE` on a valid token, quick to start;
+        // every other command line it hands to tokenvault-cli, installed beside it.
         .executable(name: "tokenvault", targets: ["tokenvault"]),
+        .executable(name: "tokenvault-cli", targets: ["tokenvault-cli"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,8 +41,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The front: the library alone (no swift-argument-parser, no Foundation, no async main).
+        // Sources/tokenvault/Front.swift says what it serves itself.
         .executableTarget(
             name: "tokenvault",
+            dependencies: ["TokenVault"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
+        // The full command, every subcommand; the front runs it with execv.
+        .executableTarget(
+            name: "tokenvault-cli",
             dependencies: [
                 "TokenVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
