@@ -9,13 +9,22 @@ import Glibc
 enum FullCommand {
     static let name = "tokenvault-cli"
 
+    /// The exit codes when the full command cannot be run: those of `tokenvault exec` for its
+    /// command (README, "Exit codes"), as a shell gives them.
+    enum Failure: Int32 {
+        /// `tokenvault-cli` is not there (or this executable's folder is unknown).
+        case notFound = 127
+        /// `tokenvault-cli` is there but cannot be run.
+        case notRunnable = 126
+    }
+
     static func run() -> Never {
         guard let path = siblingPath() else {
-            fail("cannot find the folder of this executable (/proc/self/exe)", status: 127)
+            fail("cannot find the folder of this executable (/proc/self/exe)", status: .notFound)
         }
         execv(path, CommandLine.unsafeArgv)
         let error = errno
-        fail("cannot run \(path): \(String(cString: strerror(error)))", status: error == ENOENT ? 127 : 126)
+        fail("cannot run \(path): \(String(cString: strerror(error)))", status: error == ENOENT ? .notFound : .notRunnable)
     }
 
     /// The absolute path of `tokenvault-cli` beside this executable.
@@ -29,9 +38,9 @@ enum FullCommand {
     }
 
     /// The full command is not installed beside this one: only the front can say so.
-    static func fail(_ message: String, status: Int32) -> Never {
+    static func fail(_ message: String, status: Failure) -> Never {
         var text = "tokenvault: error: \(message)\ntokenvault: hint: install \(name) in the same folder as tokenvault (scripts/install)\n"
         text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
-        exit(status)
+        exit(status.rawValue)
     }
 }
