@@ -41,9 +41,11 @@ enum Front {
 
     /// The profile, when the command line is exactly `tokenvault token PROFILE` with a valid
     /// profile name, and nothing in the environment asks the full command to say more
-    /// (TOKENVAULT_LOG_LEVEL); else `nil`.
+    /// (TOKENVAULT_LOG_LEVEL); else `nil`. `--help` and `-h` are valid profile names, so anything
+    /// that starts with `-` is the full command's parser's, as in its own fast path.
     static func servedProfile(in arguments: [String]) -> String? {
-        guard arguments.count == 3, arguments[1] == "token", ProfileName.isValid(arguments[2]) else { return nil }
+        guard arguments.count == 3, arguments[1] == "token", !arguments[2].hasPrefix("-"),
+              ProfileName.isValid(arguments[2]) else { return nil }
         guard getenv("TOKENVAULT_LOG_LEVEL") == nil else { return nil }
         return arguments[2]
     }

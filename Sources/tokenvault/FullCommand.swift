@@ -10,7 +10,8 @@ enum FullCommand {
     static let name = "tokenvault-cli"
 
     /// The exit codes when the full command cannot be run: those of `tokenvault exec` for its
-    /// command (README, "Exit codes"), as a shell gives them.
+    /// command (README, "Exit codes"), as a shell gives them; README's "Getting started" says
+    /// the front uses them.
     enum Failure: Int32 {
         /// `tokenvault-cli` is not there (or this executable's folder is unknown).
         case notFound = 127

@@ -46,7 +46,8 @@ struct FrontHandOffTests {
             case .tokenNeedsRefresh: return ["token", "expired"]
             case .tokenWithOption: return ["token", "--vault", sandbox.vault, "readonly"]
             case .rejectedWithoutStdin: return ["token", "readonly", "--rejected"]
-            case .otherSubcommand: return ["status"]
+            // `list`, not `status`: status shows ages to the second, which two runs may not share.
+            case .otherSubcommand: return ["list"]
             case .help: return ["--help"]
             case .noArguments: return []
             }
