@@ -35,6 +35,17 @@ public enum RefreshPolicy {
         return false
     }
 
+    /// The access token served at `now` without a refresh: valid beyond the refresh margin, or of
+    /// unknown expiry; `nil` when a refresh must come first. Still the vault's guarded bytes: what
+    /// `TokenManager.accessTokenWithoutRefresh(for:)` returns as a `String`, and what the
+    /// `tokenvault` front writes to stdout without copying it out of guarded memory.
+    package static func tokenWithoutRefresh(of profile: TokenProfile, now: UnixTime) -> Secret? {
+        switch accessState(of: profile, now: now) {
+        case .valid, .unknownExpiry: return profile.accessToken
+        case .refreshDue, .expired, .missing: return nil
+        }
+    }
+
     /// The state of `profile`'s access token at `now`; the margin counts from its last refresh,
     /// else its import.
     public static func accessState(of profile: TokenProfile, now: UnixTime) -> AccessState {

@@ -51,11 +51,7 @@ public final class TokenManager: Sendable {
     /// on the network, so it needs no async context: `tokenvault token` answers this way without
     /// starting the concurrency runtime's threads.
     public func accessTokenWithoutRefresh(for profile: String) throws -> String? {
-        let current = try currentProfile(profile)
-        switch RefreshPolicy.accessState(of: current, now: WallClock.now) {
-        case .valid, .unknownExpiry: return current.accessToken?.unsafeStringValue()
-        case .refreshDue, .expired, .missing: return nil
-        }
+        RefreshPolicy.tokenWithoutRefresh(of: try currentProfile(profile), now: WallClock.now)?.unsafeStringValue()
     }
 
     /// After a resource server answered 401 to `rejected`: a token other than `rejected`,

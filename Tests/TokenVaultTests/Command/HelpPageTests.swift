@@ -68,7 +68,7 @@ struct HelpPageTests {
 
     @Test("--version prints the version from Version.swift and exits 0")
     func version() throws {
-        let source = try String(contentsOf: sourceTree.appendingPathComponent("Sources/tokenvault/Version.swift"), encoding: .utf8)
+        let source = try String(contentsOf: sourceTree.appendingPathComponent("Sources/tokenvault-cli/Version.swift"), encoding: .utf8)
         let constant = try #require(source.split(separator: "\"").dropFirst().first.map(String.init))
         #expect(constant.split(separator: ".").count == 3 && constant.split(separator: ".").allSatisfy { Int($0) != nil })
         let result = try tokenvault(["--version"])

@@ -50,9 +50,11 @@ enum ExitStatus: Int32, CaseIterable {
     case checkFailed = 30
     /// `audit`: findings are left to fix.
     case auditFindings = 31
-    /// `exec`: the command was found but could not be run.
+    /// `exec`: the command was found but could not be run. (The front `tokenvault` exits with
+    /// it too when `tokenvault-cli` beside it cannot be run: Sources/tokenvault/FullCommand.swift.)
     case commandNotRunnable = 126
-    /// `exec`: the command was not found.
+    /// `exec`: the command was not found. (The front `tokenvault` exits with it too when
+    /// `tokenvault-cli` is not installed beside it.)
     case commandNotFound = 127
 
     init(_ error: RefreshError) {
