@@ -47,14 +47,16 @@ let package = Package(
         // The front: the library alone (no swift-argument-parser, no Foundation, no async main),
         // linked as a static executable (libsodium.a from libsodium-dev, glibc, the Swift
         // runtime): no dynamic loader, no relocations, about 1 ms less start-up. It never loads
-        // libcurl (a token to refresh goes to tokenvault-cli), so the linker's notes that dlopen
-        // and getpwuid_r need the build's glibc at run time (libcurl loading, owner names in
-        // error texts; the Swift runtime's own dlopen) do not apply to what it runs.
+        // libcurl (a token to refresh goes to tokenvault-cli), and owner names in error texts
+        // (getpwuid_r) are thrown away with the error it hands to tokenvault-cli, so glibc's
+        // notes that dlopen and getpwuid_r in a static executable need the build's glibc at run
+        // time do not apply to what it runs. Linked with the toolchain's lld, which does not
+        // print those notes (GNU ld and gold print them on every build).
         // Sources/tokenvault/Front.swift says what it serves itself.
         .executableTarget(
             name: "tokenvault",
             dependencies: ["TokenVault"],
-            linkerSettings: [.unsafeFlags(["-static-executable"])]
+            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
         ),
         // The full command, every subcommand; the front runs it with execv.
         .executableTarget(

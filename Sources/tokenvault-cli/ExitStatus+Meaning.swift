@@ -33,8 +33,8 @@ extension ExitStatus {
             return "import: the tokens are an older copy of the profile's chain (a refresh token the vault has rotated away from, or a created_at before the profile's current refresh token); --force imports them anyway"
         case .checkFailed: return "status --check: a profile needs attention"
         case .auditFindings: return "audit: findings are left to fix"
-        case .commandNotRunnable: return "exec: the command was found but could not be run"
-        case .commandNotFound: return "exec: the command was not found"
+        case .commandNotRunnable: return "exec: the command was found but could not be run; or tokenvault-cli beside tokenvault cannot be run"
+        case .commandNotFound: return "exec: the command was not found; or tokenvault-cli is not installed beside tokenvault"
         }
     }
 
