@@ -20,7 +20,7 @@ public final class TokenManager: Sendable {
     let logger: Logger
 
     private struct Cache {
-        var identity: FileIdentity?
+        var version: VaultVersion?
         var profiles: [String: TokenProfile] = [:]
         /// Refreshed profiles whose sealing failed; sealed before anything else is tried.
         var unsealed: [String: SealFailure] = [:]
@@ -83,9 +83,9 @@ public final class TokenManager: Sendable {
 
     /// The profile as the vault holds it now (from the cache when the file is unchanged).
     public func currentProfile(_ name: String) throws -> TokenProfile {
-        let identity = store.currentIdentity()
+        let version = store.currentVersion()
         if let cached = cache.withLock({ cache -> TokenProfile?? in
-            guard identity != nil, cache.identity == identity else { return nil }
+            guard version != nil, cache.version == version else { return nil }
             return .some(cache.profiles[name])
         }) {
             guard let profile = cached else { throw VaultError.profileMissing(profile: name, path: store.location.path.string) }
@@ -93,7 +93,7 @@ public final class TokenManager: Sendable {
         }
         let snapshot = try store.read()
         cache.withLock { cache in
-            cache.identity = snapshot.identity
+            cache.version = snapshot.version
             cache.profiles = snapshot.profiles
         }
         guard let profile = snapshot.profiles[name] else {

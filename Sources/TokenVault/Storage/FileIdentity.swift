@@ -1,10 +1,10 @@
 import Logging
 import SystemPackage
 
-/// What identifies one version of the vault file on disk. Every write renames a new file into
+/// What identifies one version of the vault file on disk (the file backend's `VaultVersion`). Every write renames a new file into
 /// place, so any write changes the inode and the change time (an inode number reused at once
 /// still comes with a new change time).
-public struct FileIdentity: Sendable, Equatable {
+struct FileIdentity: Sendable, Equatable {
     let device: UInt64
     let inode: UInt64
     let size: Int64

@@ -29,7 +29,7 @@ struct FileVaultBackend: SealedVaultBackend {
         defer { try? descriptor.close() }
         let size = Int(status.size)
         try checkFrame(descriptor, size: size)
-        return SealedVersion(bytes: try readCiphertext(descriptor, expectedSize: size), identity: FileIdentity(status))
+        return SealedVersion(bytes: try readCiphertext(descriptor, expectedSize: size), version: VaultVersion(.file(FileIdentity(status))))
     }
 
     /// Checks 1 to 7 of SECURITY.md's reading order from the first 12 bytes and the size `fstat`
@@ -71,8 +71,8 @@ struct FileVaultBackend: SealedVaultBackend {
     }
 
     /// `stat` of the vault's path, not following a symbolic link.
-    func currentIdentity() -> FileIdentity? {
-        (try? location.path.stat(followTargetSymlink: false)).map(FileIdentity.init)
+    func currentVersion() -> VaultVersion? {
+        (try? location.path.stat(followTargetSymlink: false)).map { VaultVersion(.file(FileIdentity($0))) }
     }
 
     // MARK: Locks
@@ -104,7 +104,7 @@ struct FileVaultBackend: SealedVaultBackend {
     /// the vault. The identity returned is the temp file's `fstat` after the rename (a rename
     /// changes the change time), taken on the descriptor that wrote it, so it is the identity of
     /// these very bytes.
-    func replace(with bytes: [UInt8], expected: FileIdentity?) throws(VaultError) -> FileIdentity? {
+    func replace(with bytes: [UInt8], expected: VaultVersion?) throws(VaultError) -> VaultVersion? {
         try replace(size: bytes.count, expected: expected) { write in
             try bytes.withUnsafeBytes { try write(0, $0) }
         }
@@ -114,9 +114,9 @@ struct FileVaultBackend: SealedVaultBackend {
     /// (`sync_file_range`) once it is written, so most of a large vault is already on its way
     /// to the disk when the `fsync` comes.
     func replace(
-        size: Int, expected: FileIdentity?,
+        size: Int, expected: VaultVersion?,
         producing produce: (_ write: (_ offset: Int, _ piece: UnsafeRawBufferPointer) throws -> Void) throws -> Void
-    ) throws(VaultError) -> FileIdentity? {
+    ) throws(VaultError) -> VaultVersion? {
         let suffix = Sodium.randomBytes(count: 6).hexString
         let temporary = location.directory.appending(location.temporaryPrefix + suffix)
         let descriptor: FileDescriptor
@@ -151,7 +151,7 @@ struct FileVaultBackend: SealedVaultBackend {
         } catch {
             throw .file(.io(path: pathString, operation: "replace", error))
         }
-        let identity = (try? descriptor.stat()).map(FileIdentity.init)
+        let identity = (try? descriptor.stat()).map { VaultVersion(.file(FileIdentity($0))) }
         try syncDirectory()
         return identity
     }

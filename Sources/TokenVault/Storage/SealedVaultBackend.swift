@@ -16,7 +16,7 @@ protocol SealedVaultBackend: Sendable {
 
     /// Which version is current, without reading it: cheap enough for every cached read.
     /// `nil` when there is no vault.
-    func currentIdentity() -> FileIdentity?
+    func currentVersion() -> VaultVersion?
 
     /// Takes the writer lock, waiting up to `timeout` seconds; held until the returned lock goes
     /// away. A holder that outlasts `timeout` is `VaultError.busy`.
@@ -32,19 +32,19 @@ protocol SealedVaultBackend: Sendable {
 
     /// Replaces the sealed bytes atomically (a reader sees the old version or the new, never a
     /// mix) and durably, if the current version is still `expected` (`nil`: there is none yet);
-    /// returns the new version's identity, or `nil` when it cannot tell (then the next write reads
+    /// returns the new version, or `nil` when it cannot tell (then the next write reads
     /// the vault again). Called under the writer lock. The file backend does not compare: every
     /// writer of the file holds the writer lock, so under it the version read is still current.
-    func replace(with bytes: [UInt8], expected: FileIdentity?) throws(VaultError) -> FileIdentity?
+    func replace(with bytes: [UInt8], expected: VaultVersion?) throws(VaultError) -> VaultVersion?
 
     /// Replaces the sealed bytes as `replace(with:expected:)` does, with a version of `size` bytes
     /// that `produce` hands over in pieces as it seals them: it calls the function it is given
     /// with each piece and the piece's offset, every byte once, in any order. Lets the file
     /// backend write a large vault out while the rest of it is still being sealed.
     func replace(
-        size: Int, expected: FileIdentity?,
+        size: Int, expected: VaultVersion?,
         producing produce: (_ write: (_ offset: Int, _ piece: UnsafeRawBufferPointer) throws -> Void) throws -> Void
-    ) throws(VaultError) -> FileIdentity?
+    ) throws(VaultError) -> VaultVersion?
 
     /// The highest generation a writer on this host has sealed into this vault, `nil` when none
     /// is recorded. Not authenticated: it only ever raises a warning.
@@ -62,8 +62,8 @@ protocol SealedVaultBackend: Sendable {
 /// One sealed version of the vault as a backend holds it.
 struct SealedVersion {
     var bytes: [UInt8]
-    /// Which version these bytes are: the same identity later means the same bytes.
-    let identity: FileIdentity
+    /// Which version these bytes are: the same version later means the same bytes.
+    let version: VaultVersion
 }
 
 /// A lock a backend holds for its caller until this value goes away.

@@ -13,7 +13,7 @@ public struct VaultSnapshot: Sendable {
     /// Whether `sealedWith` is the key ring's first key.
     public let sealedWithCurrentKey: Bool
     /// The version of the vault this snapshot was read from.
-    public let identity: FileIdentity
+    public let version: VaultVersion
     /// The payload this store sealed into that version, when it wrote it: the next write copies
     /// from it the objects of the profiles it leaves alone. `nil` for a version read from the file.
     let encoded: EncodedPayload?

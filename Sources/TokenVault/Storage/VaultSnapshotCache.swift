@@ -1,9 +1,9 @@
 import Synchronization
 
-/// The last version of the vault a `VaultStore` opened or sealed, with the identity it had, shared
+/// The last version of the vault a `VaultStore` opened or sealed, with the version it had, shared
 /// by every copy of that store (and so by a `TokenManager` and its refreshes). A writer that finds
-/// the same identity under the writer lock starts from this snapshot instead of decrypting the
-/// vault again; any other identity (another process wrote, the file was restored or replaced) reads
+/// the same version under the writer lock starts from this snapshot instead of decrypting the
+/// vault again; any other version (another process wrote, the file was restored or replaced) reads
 /// the vault as before.
 final class VaultSnapshotCache: Sendable {
     private struct State {
@@ -13,10 +13,10 @@ final class VaultSnapshotCache: Sendable {
 
     private let state = Mutex(State())
 
-    /// The snapshot of the version with `identity`, if that is the one kept.
-    func snapshot(matching identity: FileIdentity?) -> VaultSnapshot? {
-        guard let identity else { return nil }
-        return state.withLock { state in state.snapshot.flatMap { $0.identity == identity ? $0 : nil } }
+    /// The snapshot of `version`, if that is the one kept.
+    func snapshot(matching version: VaultVersion?) -> VaultSnapshot? {
+        guard let version else { return nil }
+        return state.withLock { state in state.snapshot.flatMap { $0.version == version ? $0 : nil } }
     }
 
     /// Keeps `snapshot` (`nil`: forgets the one kept).

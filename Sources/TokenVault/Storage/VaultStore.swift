@@ -7,7 +7,7 @@ import SystemPackage
 ///
 /// A writer re-reads the vault once it holds the writer lock, so concurrent writers never lose each
 /// other's updates; when the version under the lock is the one this store last opened or sealed
-/// (same `FileIdentity`), it starts from that snapshot instead of decrypting the vault again.
+/// (same `VaultVersion`), it starts from that snapshot instead of decrypting the vault again.
 public struct VaultStore: Sendable {
     /// The vault this store reads and writes.
     public let location: VaultLocation
@@ -47,22 +47,22 @@ public struct VaultStore: Sendable {
     /// `VaultError.vaultMissing` when there is no vault yet.
     public func read() throws(VaultError) -> VaultSnapshot {
         guard let sealed = try backend.readSealed() else { throw .vaultMissing(path: pathString) }
-        let snapshot = try open(sealed.bytes, identity: sealed.identity)
+        let snapshot = try open(sealed.bytes, version: sealed.version)
         cache.keep(snapshot)
         return snapshot
     }
 
-    /// The identity of the vault's current version, without reading it (for the file backend,
+    /// Which version of the vault is current, without reading it (for the file backend,
     /// `stat`, not following a symbolic link). `nil` when there is no vault.
-    public func currentIdentity() -> FileIdentity? {
-        backend.currentIdentity()
+    public func currentVersion() -> VaultVersion? {
+        backend.currentVersion()
     }
 
     /// The vault as it is under the writer lock: the snapshot this store last opened or sealed
-    /// when the identity under the lock is still that snapshot's, else a fresh read. Callers hold
+    /// when the version under the lock is still that snapshot's, else a fresh read. Callers hold
     /// the writer lock, so no other writer can replace the version between the check and the write.
     private func readHoldingLock() throws(VaultError) -> VaultSnapshot {
-        if let kept = cache.snapshot(matching: backend.currentIdentity()) { return kept }
+        if let kept = cache.snapshot(matching: backend.currentVersion()) { return kept }
         cache.countOpened()
         return try read()
     }
@@ -73,7 +73,7 @@ public struct VaultStore: Sendable {
         return try withExtendedLifetime(lock) { try body() }
     }
 
-    private func open(_ file: consuming [UInt8], identity: FileIdentity) throws(VaultError) -> VaultSnapshot {
+    private func open(_ file: consuming [UInt8], version: VaultVersion) throws(VaultError) -> VaultSnapshot {
         do throws(VaultFormatError) {
             let opened = try Self.openBytes(file, keys: keys)
             // The sealed bytes are let go before parsing: for a large vault, that is a vault's
@@ -82,7 +82,7 @@ public struct VaultStore: Sendable {
             let profiles = try VaultPayload.decode(opened.plaintext)
             return VaultSnapshot(
                 profiles: profiles, generation: opened.header.generation, sealedWith: opened.key.id,
-                sealedWithCurrentKey: opened.key.id == keys.sealingKey.id, identity: identity, encoded: nil
+                sealedWithCurrentKey: opened.key.id == keys.sealingKey.id, version: version, encoded: nil
             )
         } catch {
             throw .unreadable(path: pathString, error)
@@ -104,7 +104,7 @@ public struct VaultStore: Sendable {
         try backend.createLocation()
         let lock = try backend.lockWriter(timeout: lockTimeout)
         try withExtendedLifetime(lock) { () throws(VaultError) in
-            if currentIdentity() != nil { throw .file(.alreadyExists(path: pathString)) }
+            if currentVersion() != nil { throw .file(.alreadyExists(path: pathString)) }
             try write([:], generation: 1, replacing: nil)
         }
     }
@@ -124,7 +124,7 @@ public struct VaultStore: Sendable {
             markRollback(&profiles, generation: current.generation)
             let result = try change(&profiles, current)
             try write(
-                profiles, generation: try nextGeneration(after: current), replacing: current.identity,
+                profiles, generation: try nextGeneration(after: current), replacing: current.version,
                 reusing: current.encoded
             )
             return result
@@ -162,7 +162,7 @@ public struct VaultStore: Sendable {
             else {
                 throw .resealMismatch
             }
-            _ = try backend.replace(with: file, expected: current.identity)
+            _ = try backend.replace(with: file, expected: current.version)
             backend.recordGeneration(generation)
             // The command says the result in its own words; this line is for TOKENVAULT_LOG_LEVEL=info.
             logger.info(current.sealedWith == newKeys.sealingKey.id ? "re-sealed the vault under the same key" : "re-sealed the vault under another key", metadata: [
@@ -198,13 +198,13 @@ public struct VaultStore: Sendable {
     static let sealingPieceSize = 1 << 20
 
     /// Seals and atomically replaces the vault (the version `replacing`), and keeps what it sealed
-    /// as this store's snapshot, with the new version's identity. `reusing` is the payload this
+    /// as this store's snapshot, with the new version. `reusing` is the payload this
     /// store sealed last, whose objects of unchanged profiles are copied rather than encoded
     /// again (`VaultPayload.encode(_:reusing:)`). Callers hold the writer lock.
     /// Refuses profile names outside `ProfileName`'s rule and a vault over
     /// `VaultCodec.maximumFileSize`: no reader would open either.
     func write(
-        _ profiles: [String: TokenProfile], generation: UInt64, replacing: FileIdentity?, reusing: EncodedPayload? = nil
+        _ profiles: [String: TokenProfile], generation: UInt64, replacing: VaultVersion?, reusing: EncodedPayload? = nil
     ) throws(VaultError) {
         if let name = profiles.keys.first(where: { !ProfileName.isValid($0) }) { throw .invalidProfileName(name) }
         let encoded = VaultPayload.encode(profiles, reusing: reusing)
@@ -214,17 +214,17 @@ public struct VaultStore: Sendable {
             throw .unwritable(path: pathString, .tooLarge(size: size, limit: VaultCodec.maximumFileSize))
         }
         cache.keep(nil)
-        let identity = try backend.replace(size: size, expected: replacing) { write in
+        let version = try backend.replace(size: size, expected: replacing) { write in
             try VaultCodec.seal(
                 paddedPayload: payload, key: keys.sealingKey, generation: generation, pieceSize: Self.sealingPieceSize,
                 write: write
             )
         }
         backend.recordGeneration(generation)
-        if let identity, VaultSnapshotCache.fitsAllocationLimit(profiles) {
+        if let version, VaultSnapshotCache.fitsAllocationLimit(profiles) {
             cache.keep(VaultSnapshot(
                 profiles: profiles, generation: generation, sealedWith: keys.sealingKey.id,
-                sealedWithCurrentKey: true, identity: identity, encoded: encoded
+                sealedWithCurrentKey: true, version: version, encoded: encoded
             ))
         }
         logger.debug("sealed vault", metadata: [

@@ -1,0 +1,16 @@
+/// Which version of a vault's sealed bytes a store holds: two equal versions are the same bytes.
+/// Opaque to everything above the backends; each backend makes its own from what tells its
+/// versions apart (the file backend: the file's identity on disk; a database backend would use
+/// the row's generation).
+public struct VaultVersion: Sendable, Equatable {
+    enum Origin: Sendable, Equatable {
+        /// A version of the vault file.
+        case file(FileIdentity)
+    }
+
+    let origin: Origin
+
+    init(_ origin: Origin) {
+        self.origin = origin
+    }
+}
