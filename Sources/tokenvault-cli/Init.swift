@@ -19,7 +19,18 @@ struct Init: ParsableCommand, DocumentedCommand {
 
     func run() throws {
         let store = try options.store()
-        try store.create()
+        do {
+            try store.create()
+        } catch {
+            guard case .file(.alreadyExists(let path)) = error, VaultRecognition.isVault(at: FilePath(path)) else { throw error }
+            // Removing a vault loses every profile's tokens: never the advice for one.
+            let vault = options.vault.map { " --vault \(ShellWord.quoted($0))" } ?? ""
+            throw CommandFailure(
+                message: "\(path) is already a vault; refusing to overwrite it",
+                hint: "see what it holds with 'tokenvault status\(vault)'; keep it, or keep a backup of it before anything replaces it (README, \"Backup\")",
+                status: .alreadyExists
+            )
+        }
         Reporter.note("created an empty vault at \(store.location.path) sealed with key id \(store.keys.sealingKey.id)")
     }
 }
