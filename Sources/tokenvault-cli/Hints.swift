@@ -148,13 +148,14 @@ extension FileError {
             case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
             }
         case .alreadyExists: return "choose another path, or remove the file first if you are sure it is not needed"
-        case .io(_, _, let errno):
+        case .io(let path, _, let errno):
             switch errno {
             case .noSuchFileOrDirectory: return "check the path"
-            case .permissionDenied, .notPermitted: return "check the permissions of the file and of the folders above it"
+            case .permissionDenied, .notPermitted:
+                return AccessDenial.find(for: path)?.hint ?? "check the permissions of the file and of the folders above it"
             case .readOnlyFileSystem: return "the file system is mounted read-only; use a vault on a writable one"
             case .noSpace, .diskQuotaExceeded: return "free some space (or quota) on that file system"
-            default: return "check free space, the folder's permissions and the mount"
+            default: return AccessDenial.find(for: path)?.hint ?? "check free space, the folder's permissions and the mount"
             }
         case .busy(let path, _): return "find the holder with 'fuser \(path)' and retry"
         case .tooLarge, .lineTooLong: return nil
@@ -165,6 +166,21 @@ extension FileError {
         case .plaintextKept(let path, .otherHardLinks):
             return "find every name with 'find / -xdev -samefile \(path)' and delete them all; then rotate the tokens, which were readable there"
         }
+    }
+}
+
+extension AccessDenial {
+    /// Whose file or folder it is and what that user or root can do; never a chown of another
+    /// user's file or folder to yourself (its owner could have put anything there).
+    var hint: String {
+        let what = "\(isFolder ? "the folder" : "the file") \(path)"
+        let me = UserName.current
+        guard !isOwnedByCurrentUser else {
+            return "\(what) is yours but does not let you in: chmod \(isFolder ? "u+rwx" : "u+rw") \(path)"
+        }
+        let name = UserName.of(owner)
+        let granting = owner == 0 ? "root" : "\(name) or root"
+        return "\(what) belongs to \(name) and does not let \(me) in: run tokenvault as \(name) ('sudo -u \(UserName.sudoUser(owner)) tokenvault …'), or have \(granting) grant \(me) access to it; never take over a file or folder of another user"
     }
 }
 
