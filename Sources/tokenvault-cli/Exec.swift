@@ -45,7 +45,13 @@ struct Exec: AsyncParsableCommand, DocumentedCommand {
     }
 
     func run() async throws {
-        let token = try await options.tokenManager().accessToken(for: profile)
+        let tokens = try options.tokenManager()
+        let token: String
+        do {
+            token = try await tokens.accessToken(for: profile)
+        } catch {
+            throw ProfileFailure.reported(error, profile: profile, tokens: tokens, selection: options.selection, offeringImport: true)
+        }
         unsetenv(KeySource.keyVariable)
         unsetenv(KeySource.keyfileVariable)
         setenv(env, token, 1)

@@ -9,8 +9,8 @@ extension VaultError {
     var hint: String? {
         switch self {
         case .vaultMissing(let path): return Self.missingVaultHint(FilePath(path))
-        case .profileMissing(let profile, _):
-            return "list profiles with 'tokenvault list'; import this one with 'tokenvault import \(profile) …'"
+        case .profileMissing(let profile, _, let profiles):
+            return Self.missingProfileHint(profile, among: profiles, offeringImport: false)
         case .unreadable(_, let cause):
             switch cause {
             case .sealedWithOtherKey:
@@ -46,6 +46,27 @@ extension VaultError {
         let others = PathGuess.existingVaults(near: path)
         guard !others.isEmpty else { return create }
         return create + "; or use a vault that exists (--vault or TOKENVAULT_PATH): " + others.map(\.string).joined(separator: ", ")
+    }
+
+    /// How many profile names a hint lists; past that it points to `tokenvault list`.
+    static let namesListed = 8
+
+    /// A typo gets the name it most likely meant, never an offer to create it; the vault's names
+    /// are listed when there are few. Only `token` and `exec`, which use a profile, may offer to
+    /// import one that is not there, and only when no existing name is close: `remove`, `refresh`
+    /// or `status` of a missing profile is never a reason to add it.
+    static func missingProfileHint(_ profile: String, among profiles: [String], offeringImport: Bool) -> String {
+        let held: String
+        switch profiles.count {
+        case 0: held = "the vault holds no profiles yet"
+        case ...namesListed: held = "the vault holds " + profiles.map { "'\($0)'" }.joined(separator: ", ")
+        default: held = "'tokenvault list' shows all \(profiles.count) profiles"
+        }
+        if let closest = ClosestName.closest(to: profile, in: profiles) {
+            return "did you mean '\(closest)'? \(held)"
+        }
+        guard offeringImport else { return held }
+        return "\(held); to add '\(profile)', run 'tokenvault import \(profile) --token-endpoint URL --client-id ID' with its tokens on stdin"
     }
 }
 

@@ -67,7 +67,9 @@ struct Refresh: AsyncParsableCommand, DocumentedCommand {
                 let changed = before.accessToken.map { old in after.accessToken.map { !$0.isEqual(to: old) } ?? true } ?? true
                 outcome = Outcome(name: name, time: WallClock.now, result: .success((changed, rotated, after)))
             } catch {
-                outcome = Outcome(name: name, time: WallClock.now, result: .failure(error))
+                // A missing profile or one to re-authenticate: the hint worded from what the vault holds.
+                let reported = ProfileFailure.reported(error, profile: name, tokens: tokens, selection: options.selection, offeringImport: false)
+                outcome = Outcome(name: name, time: WallClock.now, result: .failure(reported))
             }
             report(outcome)
             outcomes.append(outcome)

@@ -24,7 +24,7 @@ struct Remove: ParsableCommand, DocumentedCommand {
         let store = try options.store()
         try store.update { profiles, _ in
             guard profiles.removeValue(forKey: profile) != nil else {
-                throw VaultError.profileMissing(profile: profile, path: store.location.path.string)
+                throw VaultError.profileMissing(profile: profile, path: store.location.path.string, profiles: profiles.keys.sorted())
             }
         }
         Reporter.note("removed profile '\(profile)' from \(store.location.path)")

@@ -49,7 +49,7 @@ struct Status: ParsableCommand, DocumentedCommand {
         var names = snapshot.profiles.keys.sorted()
         if let profile {
             guard snapshot.profiles[profile] != nil else {
-                throw VaultError.profileMissing(profile: profile, path: store.location.path.string)
+                throw VaultError.profileMissing(profile: profile, path: store.location.path.string, profiles: names)
             }
             names = [profile]
         }

@@ -46,15 +46,19 @@ struct Token: AsyncParsableCommand, DocumentedCommand {
     static func printToken(for profile: String, rejected: Bool, from selection: VaultSelection) async throws {
         let tokens = try selection.tokenManager()
         let token: String
-        if rejected {
-            guard let line = try SecretReader.readLine(from: .standardInput), !line.isEmpty else {
-                throw CommandFailure(message: "--rejected expects the rejected access token on stdin", hint: nil, status: .invalidInput)
+        do {
+            if rejected {
+                guard let line = try SecretReader.readLine(from: .standardInput), !line.isEmpty else {
+                    throw CommandFailure(message: "--rejected expects the rejected access token on stdin", hint: nil, status: .invalidInput)
+                }
+                token = try await tokens.accessToken(for: profile, rejected: line.unsafeStringValue())
+            } else if let valid = try tokens.accessTokenWithoutRefresh(for: profile) {
+                token = valid
+            } else {
+                token = try await tokens.accessToken(for: profile)
             }
-            token = try await tokens.accessToken(for: profile, rejected: line.unsafeStringValue())
-        } else if let valid = try tokens.accessTokenWithoutRefresh(for: profile) {
-            token = valid
-        } else {
-            token = try await tokens.accessToken(for: profile)
+        } catch {
+            throw ProfileFailure.reported(error, profile: profile, tokens: tokens, selection: selection, offeringImport: true)
         }
         Output.write(token + "\n")
     }

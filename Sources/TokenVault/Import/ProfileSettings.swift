@@ -172,7 +172,9 @@ extension VaultStore {
         guard ProfileName.isValid(name) else { throw VaultError.invalidProfileName(name) }
         try settings.validate()
         return try update { profiles, _ in
-            guard var profile = profiles[name] else { throw VaultError.profileMissing(profile: name, path: pathString) }
+            guard var profile = profiles[name] else {
+                throw VaultError.profileMissing(profile: name, path: pathString, profiles: profiles.keys.sorted())
+            }
             let before = profile.binding
             let changes = try profile.apply(settings, name: name)
             profiles[name] = profile

@@ -32,7 +32,7 @@ struct RefreshEngine: Sendable {
     private func refreshHoldingLock(_ name: String, reason: RefreshReason) throws -> TokenProfile {
         let snapshot = try store.read()
         guard let profile = snapshot.profiles[name] else {
-            throw VaultError.profileMissing(profile: name, path: store.pathString)
+            throw VaultError.profileMissing(profile: name, path: store.pathString, profiles: snapshot.profiles.keys.sorted())
         }
         let now = WallClock.now
         if Self.satisfies(profile, reason: reason, now: now) {
@@ -316,8 +316,9 @@ struct RefreshEngine: Sendable {
     }
 
     private func currentProfile(_ name: String) throws -> TokenProfile {
-        guard let current = try store.read().profiles[name] else {
-            throw VaultError.profileMissing(profile: name, path: store.pathString)
+        let profiles = try store.read().profiles
+        guard let current = profiles[name] else {
+            throw VaultError.profileMissing(profile: name, path: store.pathString, profiles: profiles.keys.sorted())
         }
         return current
     }

@@ -84,12 +84,14 @@ public final class TokenManager: Sendable {
     /// The profile as the vault holds it now (from the cache when the file is unchanged).
     public func currentProfile(_ name: String) throws -> TokenProfile {
         let version = store.currentVersion()
-        if let cached = cache.withLock({ cache -> TokenProfile?? in
+        if let cached = cache.withLock({ cache -> Result<TokenProfile, VaultError>? in
             guard version != nil, cache.version == version else { return nil }
-            return .some(cache.profiles[name])
+            guard let profile = cache.profiles[name] else {
+                return .failure(.profileMissing(profile: name, path: store.location.path.string, profiles: cache.profiles.keys.sorted()))
+            }
+            return .success(profile)
         }) {
-            guard let profile = cached else { throw VaultError.profileMissing(profile: name, path: store.location.path.string) }
-            return profile
+            return try cached.get()
         }
         let snapshot = try store.read()
         cache.withLock { cache in
@@ -97,7 +99,7 @@ public final class TokenManager: Sendable {
             cache.profiles = snapshot.profiles
         }
         guard let profile = snapshot.profiles[name] else {
-            throw VaultError.profileMissing(profile: name, path: store.location.path.string)
+            throw VaultError.profileMissing(profile: name, path: store.location.path.string, profiles: snapshot.profiles.keys.sorted())
         }
         return profile
     }

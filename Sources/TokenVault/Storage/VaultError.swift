@@ -5,8 +5,11 @@ import SystemPackage
 public enum VaultError: Error, Sendable {
     /// No vault at `path` (or no folder for it).
     case vaultMissing(path: String)
-    /// The vault at `path` holds no profile named `profile`.
-    case profileMissing(profile: String, path: String)
+    /// The vault at `path` holds no profile named `profile`; `profiles` are the names it does hold,
+    /// sorted. The names come with the error because whoever looked the profile up had just read
+    /// them: a "did you mean" needs no second read of the vault (which could fail, or find other
+    /// names), and profile names are not secrets.
+    case profileMissing(profile: String, path: String, profiles: [String])
     /// The vault's bytes cannot be opened: damaged, tampered, sealed with another key, or of a
     /// format this build does not read (`VaultFormatError` says which).
     case unreadable(path: String, VaultFormatError)
@@ -40,7 +43,7 @@ extension VaultError: CustomStringConvertible {
         switch self {
         case .vaultMissing(let path):
             return "OAuth token unavailable: no vault at \(path)"
-        case .profileMissing(let profile, let path):
+        case .profileMissing(let profile, let path, _):
             return "OAuth token unavailable: no profile '\(profile)' in \(path)"
         case .unreadable(let path, let cause):
             return Self.describe(cause, path: path)
