@@ -11,3 +11,13 @@ enum DurationText {
         return value * unit
     }
 }
+
+extension DurationText {
+    /// `seconds` as `--refresh-lifetime` takes it back: in the largest whole unit.
+    static func text(_ seconds: Int64) -> String {
+        for (unit, length) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3600), ("m", 60)] where seconds % length == 0 {
+            return "\(seconds / length)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+}

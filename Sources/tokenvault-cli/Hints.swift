@@ -229,7 +229,9 @@ extension RefreshError {
     var hint: String? {
         switch self {
         case .reauthenticationRequired(let profile, _), .noRefreshToken(let profile):
-            return "sign in again (MCP Inspector's Quick OAuth Flow) and run 'tokenvault import \(profile) …' with the new tokens"
+            // Without the profile at hand; ProfileFailure, which has it, prints the whole import line.
+            return "\(ReauthenticationCommand.signIn), then import the new tokens with the line 'tokenvault status \(profile)' prints"
+
         case .clientRejected(let profile, _):
             return "register the client again and run 'tokenvault import \(profile) --client-id NEW_ID …' with new tokens"
         case .configurationRejected(let profile, _):

@@ -62,8 +62,8 @@ struct Status: ParsableCommand, DocumentedCommand {
             print(Self.json(snapshot: snapshot, location: store.location, profiles: profiles, now: now,
                             history: restored, check: check ? (warnDays, problems) : nil))
         } else {
-            print(Self.table(snapshot: snapshot, location: store.location, profiles: profiles, now: now, history: restored), terminator: "")
-            if check { print(Self.checkReport(problems, profiles: profiles, warnDays: warnDays), terminator: "") }
+            print(Self.table(snapshot: snapshot, location: store.location, profiles: profiles, now: now, history: restored, selection: options.selection), terminator: "")
+            if check { print(Self.checkReport(problems, profiles: profiles, warnDays: warnDays, selection: options.selection), terminator: "") }
         }
         if !problems.isEmpty { throw ExitCode(ExitStatus.checkFailed.rawValue) }
     }
@@ -80,14 +80,32 @@ struct Status: ParsableCommand, DocumentedCommand {
         }
     }
 
-    static func checkReport(_ problems: [(String, ProfileHealth.Problem)], profiles: [(String, TokenProfile)], warnDays: Int) -> String {
+    static func checkReport(
+        _ problems: [(String, ProfileHealth.Problem)], profiles: [(String, TokenProfile)], warnDays: Int, selection: VaultSelection
+    ) -> String {
         var out = ""
-        for (name, problem) in problems { out += "check: \(name): \(describe(problem))\n" }
+        for (name, problem) in problems {
+            // A refused or expired refresh token: only a new sign-in helps, and the line that imports it.
+            if let fact = signInFact(problem), let profile = profiles.first(where: { $0.0 == name })?.1 {
+                out += "check: \(name): \(fact); \(ReauthenticationCommand.advice(name, profile, selection: selection))\n"
+            } else {
+                out += "check: \(name): \(describe(problem))\n"
+            }
+        }
         for (name, profile) in profiles where profile.refreshToken != nil && profile.refreshTokenExpiresAt == nil {
             out += "check: \(name): refresh token expiry unknown (the server sent none; track it with 'tokenvault set \(name) --refresh-lifetime 30d')\n"
         }
         out += problems.isEmpty ? "check: ok (warning \(warnDays) day\(warnDays == 1 ? "" : "s") before refresh tokens expire)\n" : "check: \(problems.count) problem\(problems.count == 1 ? "" : "s")\n"
         return out
+    }
+
+    /// What happened, for the problems only a new sign-in fixes.
+    static func signInFact(_ problem: ProfileHealth.Problem) -> String? {
+        switch problem {
+        case .reauthenticationRequired: return "refresh token refused"
+        case .refreshTokenExpiring(let remaining) where remaining <= 0: return "refresh token expired"
+        default: return nil
+        }
     }
 
     static func describe(_ suspicion: ProfileHealth.SpentSuspicion) -> String {
@@ -108,7 +126,8 @@ struct Status: ParsableCommand, DocumentedCommand {
     }
 
     static func table(
-        snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime, history: VaultHistory
+        snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime, history: VaultHistory,
+        selection: VaultSelection
     ) -> String {
         var out = "vault \(location.path)  generation \(snapshot.generation)  key id \(snapshot.sealedWith)"
         if !snapshot.sealedWithCurrentKey {
@@ -144,7 +163,7 @@ struct Status: ParsableCommand, DocumentedCommand {
         }
         for (name, profile) in profiles {
             if profile.refreshState.reauthenticationRequired {
-                out += "\(name): MCP authentication failed: refresh token expired or revoked; re-authenticate and run 'tokenvault import \(name) …'\n"
+                out += "\(name): MCP authentication failed: refresh token expired or revoked; \(ReauthenticationCommand.advice(name, profile, selection: selection))\n"
             } else if let error = profile.refreshState.lastError {
                 out += "\(name): last refresh error: \(PrintableText.clean(error, limit: nil))\n"
             }
