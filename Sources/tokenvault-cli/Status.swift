@@ -85,12 +85,12 @@ struct Status: ParsableCommand, DocumentedCommand {
     ) -> String {
         var out = ""
         for (name, problem) in problems {
+            out += "check: \(name): \(describe(problem))"
             // A refused or expired refresh token: only a new sign-in helps, and the line that imports it.
-            if let fact = signInFact(problem), let profile = profiles.first(where: { $0.0 == name })?.1 {
-                out += "check: \(name): \(fact); \(ReauthenticationCommand.advice(name, profile, selection: selection))\n"
-            } else {
-                out += "check: \(name): \(describe(problem))\n"
+            if needsSignIn(problem), let profile = profiles.first(where: { $0.0 == name })?.1 {
+                out += "; \(ReauthenticationCommand.advice(name, profile, selection: selection))"
             }
+            out += "\n"
         }
         for (name, profile) in profiles where profile.refreshToken != nil && profile.refreshTokenExpiresAt == nil {
             out += "check: \(name): refresh token expiry unknown (the server sent none; track it with 'tokenvault set \(name) --refresh-lifetime 30d')\n"
@@ -99,12 +99,12 @@ struct Status: ParsableCommand, DocumentedCommand {
         return out
     }
 
-    /// What happened, for the problems only a new sign-in fixes.
-    static func signInFact(_ problem: ProfileHealth.Problem) -> String? {
+    /// Whether only a new sign-in fixes it: a refused or an expired refresh token.
+    static func needsSignIn(_ problem: ProfileHealth.Problem) -> Bool {
         switch problem {
-        case .reauthenticationRequired: return "refresh token refused"
-        case .refreshTokenExpiring(let remaining) where remaining <= 0: return "refresh token expired"
-        default: return nil
+        case .reauthenticationRequired: return true
+        case .refreshTokenExpiring(let remaining): return remaining <= 0
+        default: return false
         }
     }
 

@@ -55,7 +55,7 @@ struct ReauthenticationHintTests {
         #expect(status.stdout.contains("p: MCP authentication failed: refresh token expired or revoked; \(advice)\n"), "\(status.stdout)")
         let check = try sandbox.run(["status", "--check"])
         #expect(check.status == 30)
-        #expect(check.stdout.contains("check: p: refresh token refused; \(advice)\n"), "\(check.stdout)")
+        #expect(check.stdout.contains("check: p: refresh token refused: re-authenticate and re-import; \(advice)\n"), "\(check.stdout)")
         for output in [token.stderr, refresh.stderr, status.stdout, check.stdout] {
             #expect(!output.contains("Quick OAuth") && !output.contains("…"), "\(output)")
             #expect(!output.contains(secretFile), "\(output)")
