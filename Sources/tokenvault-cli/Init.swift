@@ -22,7 +22,7 @@ struct Init: ParsableCommand, DocumentedCommand {
         do {
             try store.create()
         } catch {
-            guard case .file(.alreadyExists(let path)) = error, VaultRecognition.isVault(at: FilePath(path)) else { throw error }
+            guard case .file(.alreadyExists(let path)) = error, case .vault = VaultProbe.look(at: FilePath(path)) else { throw error }
             // Removing a vault loses every profile's tokens: never the advice for one.
             let vault = options.vault.map { " --vault \(ShellWord.quoted($0))" } ?? ""
             throw CommandFailure(

@@ -14,8 +14,9 @@ struct InitHintTests {
     func existing(_ existing: Existing) throws {
         let sandbox = try Sandbox(initialised: existing == .vault)
         if existing == .otherFile {
+            let contents = Data("notes\n".utf8)
             try FileManager.default.createDirectory(atPath: (sandbox.vault as NSString).deletingLastPathComponent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            #expect(FileManager.default.createFile(atPath: sandbox.vault, contents: Data("notes\n".utf8), attributes: [.posixPermissions: 0o600]))
+            #expect(FileManager.default.createFile(atPath: sandbox.vault, contents: contents, attributes: [.posixPermissions: 0o600]))
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: sandbox.vault))
         let result = try sandbox.run(["init"])
