@@ -53,8 +53,8 @@ extension VaultError {
 
     /// A typo gets the name it most likely meant, never an offer to create it; the vault's names
     /// are listed when there are few. Only `token` and `exec`, which use a profile, may offer to
-    /// import one that is not there, and only when no existing name is close: `remove`, `refresh`
-    /// or `status` of a missing profile is never a reason to add it.
+    /// import one that is not there, and only when no existing name is close: `remove`, `refresh`,
+    /// `status` or `set` of a missing profile is never a reason to add it.
     static func missingProfileHint(_ profile: String, among profiles: [String], offeringImport: Bool) -> String {
         let held: String
         switch profiles.count {

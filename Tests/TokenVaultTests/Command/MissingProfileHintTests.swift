@@ -24,11 +24,13 @@ struct MissingProfileHintTests {
         Case(arguments: ["remove", "readonyl"], hint: typo, offersImport: false),
         Case(arguments: ["refresh", "readonyl"], hint: typo, offersImport: false),
         Case(arguments: ["status", "readonyl"], hint: typo, offersImport: false),
+        Case(arguments: ["set", "readonyl", "--client-id", "c2"], hint: typo, offersImport: false),
         Case(arguments: ["token", "nosuch"], hint: "\(held); \(importLine)", offersImport: true),
         Case(arguments: ["exec", "nosuch", "--", "/bin/true"], hint: "\(held); \(importLine)", offersImport: true),
         Case(arguments: ["remove", "nosuch"], hint: held, offersImport: false),
         Case(arguments: ["refresh", "nosuch"], hint: held, offersImport: false),
         Case(arguments: ["status", "nosuch"], hint: held, offersImport: false),
+        Case(arguments: ["set", "nosuch", "--client-id", "c2"], hint: held, offersImport: false),
     ]
 
     @Test("each command names the closest profile or the vault's profiles, with exit 15", arguments: cases)

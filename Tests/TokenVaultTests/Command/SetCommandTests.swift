@@ -161,8 +161,8 @@ struct SetCommandTests {
                 message: "Error: --resource and its --clear-… flag contradict each other; give one"),
         Refusal(arguments: ["p"], status: 64, message: "Error: nothing to change"),
         Refusal(arguments: ["p", "--client-id", ""], status: 64, message: "Error: the client id must not be empty"),
-        Refusal(arguments: ["q", "--resource", "https://mcp.example.com"], status: 15,
-                message: "tokenvault: error: OAuth token unavailable: no profile 'q' in VAULT\ntokenvault: hint: list profiles with 'tokenvault list'; import this one with 'tokenvault import q …'"),
+        Refusal(arguments: ["billing", "--resource", "https://mcp.example.com"], status: 15,
+                message: "tokenvault: error: OAuth token unavailable: no profile 'billing' in VAULT\ntokenvault: hint: the vault holds 'p'\n"),
     ])
     func refused(_ test: Refusal) throws {
         let sandbox = try Sandbox()
