@@ -42,7 +42,15 @@ struct Keygen: ParsableCommand, DocumentedCommand {
             try writeToStandardOutput(key)
             return
         }
-        try KeyFile.create(at: FilePath(output), with: key)
+        do {
+            try KeyFile.create(at: FilePath(output), with: key)
+        } catch .file(.alreadyExists(let path)) {
+            // The file there may be the only key to a vault: never advise removing it.
+            throw CommandFailure(
+                message: "\(path) already exists; keygen never overwrites a file, which may be the only key to a vault",
+                hint: "keep it, and write the new key to another path (for a key rotation: 'tokenvault keygen --output new.key', then 'tokenvault keyfile add \(path) --from new.key --first'); 'tokenvault keyfile list \(path)' shows the keys it holds",
+                status: .alreadyExists)
+        }
         Reporter.note("wrote a new key (id \(key.id)) to \(output)")
     }
 

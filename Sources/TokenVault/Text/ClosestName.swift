@@ -9,6 +9,8 @@ package enum ClosestName {
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = distance(from: name, to: candidate)
+            // Replacing every letter is not a typo ('q' does not mean 'p').
+            guard distance < name.count else { continue }
             if distance <= limit, distance < best?.distance ?? .max { best = (candidate, distance) }
         }
         return best?.candidate

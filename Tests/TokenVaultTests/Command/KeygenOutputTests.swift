@@ -67,4 +67,17 @@ struct KeygenOutputTests {
         #expect(result.status == 64)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
+
+    @Test("keygen over an existing keyfile refuses (16), leaves it as it was, and never advises removing it")
+    func overExistingKeyfile() throws {
+        let folder = TemporaryDirectory()
+        #expect(try keygen(["keygen", "--output", "key"], in: folder).status == 0)
+        let before = try String(contentsOfFile: folder.file("key"), encoding: .utf8)
+        let result = try keygen(["keygen", "--output", "key"], in: folder)
+        #expect(result.status == 16)
+        #expect(result.stderr.contains("keygen never overwrites a file, which may be the only key to a vault"))
+        #expect(result.stderr.contains("'tokenvault keyfile add key --from new.key --first'"))
+        #expect(!result.stderr.contains("remove the file"), "\(result.stderr)")
+        #expect(try String(contentsOfFile: folder.file("key"), encoding: .utf8) == before)
+    }
 }

@@ -11,6 +11,8 @@ struct ClosestNameTests {
         ("/srv/vaults/tokens.vault", ["/srv/vault/tokens.vault"], "/srv/vault/tokens.vault"),
         ("prod", ["staging", "dev"], nil),
         ("ab", ["xy"], nil),
+        ("q", ["p"], nil),
+        ("ab", ["b"], "b"),
         ("anything", [], nil),
         ("/srv/app/new.vault", ["/home/ops/.local/share/tokenvault/tokens.vault"], nil),
     ] as [(String, [String], String?)])
