@@ -14,7 +14,7 @@ extension VaultError {
         case .unreadable(_, let cause):
             switch cause {
             case .sealedWithOtherKey:
-                return "use the keyfile the vault was sealed with (TOKENVAULT_KEYFILE or --keyfile); after a key rotation, keep the old key second in the keyfile until every vault is re-sealed"
+                return "use a keyfile that holds the key the vault was sealed with (--keyfile or TOKENVAULT_KEYFILE; 'tokenvault keyfile list FILE' shows a keyfile's key ids); after a key rotation that is the new key: add it with 'tokenvault keyfile add FILE --from NEW --first'"
             case .unsupportedVersion, .unsupportedPayloadVersion, .unknownFlags:
                 return "upgrade tokenvault, or restore the vault from a backup"
             default:
@@ -80,7 +80,7 @@ extension KeyError {
         switch self {
         case .foreignKeyfile(_, let uid):
             let owner = UserName.of(uid)
-            return "run tokenvault as \(owner) ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'), or get a copy of the key from \(owner) into a keyfile of your own (mode 0600); never take over a keyfile another user held, and for a key of your own, make one with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key'"
+            return "run tokenvault as \(owner), with the key and vault settings \(owner)'s service uses ('sudo -u \(UserName.sudoUser(uid)) env TOKENVAULT_KEYFILE=… TOKENVAULT_PATH=… tokenvault …': sudo resets the environment); or get a copy of the key from \(owner) into a keyfile of your own (mode 0600). Never take over a keyfile another user holds"
         case .noKey(let defaultKeyfile):
             return Self.noKeyHint(defaultKeyfile: defaultKeyfile, facts)
         case .keyfileMissing(let path):
@@ -165,7 +165,7 @@ extension FileError {
             case .ownedByOtherUser(let uid):
                 // Never a chown to yourself: the owner could have written anything there.
                 let owner = UserName.of(uid)
-                return "only \(owner) or root can change that: run tokenvault as its owner ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'); never take over a file another user could have written"
+                return "only \(owner) or root can change that: run tokenvault as its owner, with the settings the owner uses ('sudo -u \(UserName.sudoUser(uid)) env TOKENVAULT_KEYFILE=… TOKENVAULT_PATH=… tokenvault …': sudo resets the environment); never take over a file another user could have written"
             case .symlink, .notRegularFile: return "point --vault or TOKENVAULT_PATH at the real file"
             }
         case .alreadyExists: return "choose another path, or remove the file first if you are sure it is not needed"
@@ -271,7 +271,7 @@ extension AuditFix {
             return "a key \(owner) held may be known to \(owner): make your own with 'tokenvault keygen --output FILE' and re-seal with 'tokenvault rotate-key' (or run as \(owner), 'sudo -u \(UserName.sudoUser(uid)) tokenvault …', to use this one)"
         case .runAsOwner(let uid):
             let owner = UserName.of(uid)
-            return "only \(owner) or root can change that: run tokenvault as its owner ('sudo -u \(UserName.sudoUser(uid)) tokenvault …'); never take over a file another user could have written"
+            return "only \(owner) or root can change that: run tokenvault as its owner, with the settings the owner uses ('sudo -u \(UserName.sudoUser(uid)) env TOKENVAULT_KEYFILE=… TOKENVAULT_PATH=… tokenvault …': sudo resets the environment); never take over a file another user could have written"
         case .createVault:
             return "create it with 'tokenvault init'"
         case .replaceLinkWithFile:

@@ -21,7 +21,7 @@ struct Keygen: ParsableCommand, DocumentedCommand {
     static let examples: [(purpose: String, command: String)] = [
         ("Write a new key and use it from now on:", "tokenvault keygen --output ~/.config/tokenvault/key"),
         ("Pipe a new key straight into a secret store, so that it never lies on disk in the clear:",
-         "tokenvault keygen --output - | systemd-creds encrypt --name=tokenvault-key - key.cred"),
+         "tokenvault keygen --output - | systemd-creds encrypt - key.cred"),
     ]
 
     static let exitStatuses: [ExitStatus] = [.alreadyExists, .ioFailure]

@@ -18,12 +18,12 @@ struct RotateKey: ParsableCommand, DocumentedCommand {
     )
 
     static let examples: [(purpose: String, command: String)] = [
-        ("Re-seal the vault under a new key, with the old key still configured:",
-         "tokenvault keygen --output new.key && tokenvault rotate-key --new-keyfile new.key"),
+        ("Key rotation (README, \"Key rotation\"): a new key, first in the keyfile, then re-seal:",
+         "tokenvault keygen --output new.key && tokenvault keyfile add ~/.config/tokenvault/key --from new.key --first && tokenvault rotate-key --new-keyfile new.key"),
         ("Report the key ids as JSON:", "tokenvault rotate-key --new-keyfile new.key --json"),
     ]
 
-    static let exitStatuses: [ExitStatus] = ExitStatus.writingVault + [.invalidInput]
+    static let exitStatuses: [ExitStatus] = ExitStatus.writingVault
 
     @OptionGroup var options: VaultOptions
 

@@ -103,7 +103,7 @@ package struct Auditor: Sendable {
         var findings: [AuditFinding] = []
         let ours = status.userID == currentUserID
         if !ours {
-            findings.append(finding("folder-owner", .error, folder, "the vault's folder belongs to user \(UserName.described(status.userID.rawValue)), who can replace the vault", moveVault))
+            findings.append(finding("folder-owner", .error, folder, "the vault's folder belongs to user \(UserName.described(status.userID.rawValue)), who can replace the vault", .runAsOwner(uid: status.userID.rawValue)))
         }
         guard mode & 0o077 != 0 else { return findings }
         // chmod only a folder that is the vault's alone: never a sticky (shared, like /tmp) or

@@ -52,7 +52,7 @@ package struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
             switch self {
             case .malformed(let url): return "'\(Self.shown(url))' is not an absolute http(s) URL"
             case .insecureScheme(let url):
-                return "'\(Self.shown(url))' is not https; plain http is allowed only to 127.0.0.1, ::1 or localhost"
+                return "'\(Self.shown(url))' is not https; plain http is allowed only to 127.0.0.0/8, ::1 or localhost"
             case .credentialsInURL(let url): return "'\(Self.shown(Self.redacted(url)))' carries credentials in the URL"
             case .forbiddenCharacter(let url):
                 return "'\(Self.shown(url))' contains a space, control character, backslash or non-ASCII character"

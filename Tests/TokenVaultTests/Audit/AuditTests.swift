@@ -210,6 +210,9 @@ struct AuditTests {
         let report = try auditJSON(sandbox, ["--fix", "--fix-warnings"])
         #expect(report.result.status == 31)
         #expect((report.finding("folder-owner")?["problem"] as? String)?.contains("belongs to user 'nobody' (uid \(nobody))") == true, "\(report.findings)")
+        // Another user's folder is that user's to fix: moving the vault would break whoever runs it.
+        let fix = report.finding("folder-owner")?["fix"] as? String ?? ""
+        #expect(fix.contains("only nobody or root can change that: run tokenvault as its owner") && !fix.contains("move the vault"), "\(fix)")
         #expect(report.finding("folder-writable-by-others")?["fixed"] as? Bool == false)
         #expect(sandbox.mode(of: folder) == 0o777)
     }

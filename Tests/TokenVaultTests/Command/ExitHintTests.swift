@@ -56,8 +56,8 @@ struct ExitHintTests {
         let sandbox = try Sandbox()
         let nobody = try #require(getpwnam("nobody")).pointee.pw_uid
         let cases = [
-            (sandbox.keyfile, "run tokenvault as nobody ('sudo -u nobody tokenvault …'), or get a copy of the key from nobody into a keyfile of your own"),
-            (sandbox.vault, "only nobody or root can change that: run tokenvault as its owner ('sudo -u nobody tokenvault …')"),
+            (sandbox.keyfile, "run tokenvault as nobody, with the key and vault settings nobody's service uses ('sudo -u nobody env TOKENVAULT_KEYFILE=… TOKENVAULT_PATH=… tokenvault …': sudo resets the environment); or get a copy of the key from nobody into a keyfile of your own"),
+            (sandbox.vault, "only nobody or root can change that: run tokenvault as its owner, with the settings the owner uses ('sudo -u nobody env TOKENVAULT_KEYFILE=… TOKENVAULT_PATH=… tokenvault …': sudo resets the environment)"),
         ]
         for (path, hint) in cases {
             #expect(chown(path, nobody, nobody) == 0)
@@ -78,7 +78,7 @@ struct ExitHintTests {
         #expect(found.stdout.contains("the keyfile belongs to user 'nobody' (uid \(nobody))"), "\(found.stdout)")
         #expect(found.stdout.contains("make your own with 'tokenvault keygen --output FILE'"))
         #expect(found.stdout.contains("the vault belongs to user 'nobody' (uid \(nobody))"), "\(found.stdout)")
-        #expect(found.stdout.contains("run tokenvault as its owner ('sudo -u nobody tokenvault …')"), "\(found.stdout)")
+        #expect(found.stdout.contains("run tokenvault as its owner, with the settings the owner uses ('sudo -u nobody env TOKENVAULT_KEYFILE=… TOKENVAULT_PATH=… tokenvault …': sudo resets the environment)"), "\(found.stdout)")
         #expect(!found.stdout.contains("chown"), "\(found.stdout)")
         #expect(!found.stdout.contains("$(id -u)"))
     }

@@ -54,6 +54,6 @@ struct ServiceUserTests {
         let refused = try runProcess(tokenvaultExecutable, ["status"], environment: environment)
         #expect(refused.status == 14)
         #expect(refused.stderr.contains("belongs to user 'nobody' (uid \(uid)), not to you (root)"), "\(refused.stderr)")
-        #expect(refused.stderr.contains("sudo -u nobody tokenvault"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("sudo -u nobody env TOKENVAULT_KEYFILE=… TOKENVAULT_PATH=… tokenvault"), "\(refused.stderr)")
     }
 }
