@@ -221,6 +221,15 @@ extension MCPClient {
         }
     }
 
+    /// What makes the client stop using a chain, in audit's words.
+    var stopUsingAfterAudit: String {
+        switch self {
+        case .inspector: "clear that server's OAuth state in MCP Inspector"
+        case .mcpRemote: "stop mcp-remote for that server and delete its files yourself"
+        case .claudeCode: "clear that server's authentication in Claude Code (/mcp)"
+        }
+    }
+
     /// The variables the client reads its store's path from.
     var storeOverrides: String {
         switch self {
@@ -304,8 +313,10 @@ extension AuditFix {
             return "use the keyfile that holds key id \(id) (TOKENVAULT_KEYFILE or --keyfile); after a rotation, keep the old key in it until the vault is re-sealed ('tokenvault keyfile add FILE --from OLD --last')"
         case .restoreVault:
             return "restore the vault from a backup, or start over with 'tokenvault init' and re-import every profile"
-        case .clearInspectorStorage:
-            return "after importing, clear the Inspector's OAuth state (or audit --fix --remove-plaintext)"
+        case .importFromClient(let client, let servers):
+            let server = servers.count == 1 ? servers[0] : "URL"
+            let which = servers.count > 1 ? " for each of its servers" : ""
+            return "import the chain\(which) into the vault: tokenvault import PROFILE --from-client \(client.rawValue) --server \(server); then \(client.stopUsingAfterAudit)"
         case .removeStrayFile(let path):
             return "rm \(path) (the next write also removes it)"
         case .untrackInGit(let path):

@@ -204,6 +204,32 @@ struct ClientStoreImportTests {
         #expect((try profile(sandbox, "p")["access_token"] as? [String: Any])?["expires_at"] as? Int == mtime + 3600)
     }
 
+    @Test("a store the client rewrites while the import waits for the vault (a refresh) imports nothing: exit 17")
+    func storeRewrittenMeanwhile() throws {
+        let sandbox = try Sandbox()
+        let values = [
+            "SERVER": "https://mcp.example.com/mcp", "ISSUER": "https://auth.example.com", "TOKEN_ENDPOINT": "https://auth.example.com/token",
+            "ACCESS": "\(secretMarker)-first-access", "REFRESH": "\(secretMarker)-first-refresh", "CLIENT_ID": "client",
+        ]
+        let path = sandbox.directory.file(".mcp-inspector/storage/oauth.json")
+        try write(try sample("inspector-flat.json", values), to: path)
+        var refreshed = values
+        refreshed["REFRESH"] = "\(secretMarker)-second-refresh"
+        let release = try sandbox.holdWriterLock()
+        let run = BackgroundRun(["import", "p", "--from-client", "inspector"], environment: sandbox.environment, in: sandbox.directory)
+        let waiting = run.waitUntilOpen(sandbox.vault + ".lock")
+        // Written as mcp-remote and Inspector write: a new file renamed over the old one.
+        try write(try sample("inspector-flat.json", refreshed), to: path + ".tmp")
+        #expect(rename(path + ".tmp", path) == 0)
+        release()
+        let result = try run.wait()
+        #expect(waiting, "the import never opened the lock file")
+        #expect(!result.output.contains(secretMarker))
+        #expect(result.status == 17, "\(result.output)")
+        #expect(result.stderr.contains("tokenvault: error: \(path) changed after it was read"), "\(result.stderr)")
+        #expect(try sandbox.profileNames().isEmpty)
+    }
+
     @Test("--remove-plaintext with --from-client is a usage error that says why")
     func noRemoval() throws {
         let sandbox = try Sandbox()
