@@ -159,6 +159,18 @@ struct ClientStoreImportTests {
         #expect(refused.stderr.contains("tokenvault-test|3f2a9c41d0b7e865"))
     }
 
+    @Test("server URLs and entry names from a store are printed without their control characters")
+    func storeTextCleaned() throws {
+        let sandbox = try Sandbox()
+        let entry = #"{"serverUrl":"https://evil.example.com/\u001b[2Jmcp","clientId":"c","accessToken":"tvsecret-evil","expiresAt":1795801200000}"#
+        let text = #"{"mcpOAuth":{"evil\u001b]0;title\u0007|1":\#(entry),"other|2":\#(entry)}}"#
+        try write(text, to: sandbox.directory.file(".claude/.credentials.json"))
+        let refused = try sandbox.run(["import", "p", "--from-client", "claude-code"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("https://evil.example.com/"))
+        #expect(!refused.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(refused.stderr.debugDescription)")
+    }
+
     @Test("mcp-remote without --server is refused: its files are named only by the URL's hash")
     func mcpRemoteNeedsServer() throws {
         let (sandbox, server, values) = try arrange()

@@ -50,7 +50,9 @@ public struct ClientStore: Sendable {
         let matching = entries.filter { entry in entry.serverURL.map { Self.sameServer($0, server) } ?? true }
         guard !matching.isEmpty else {
             var available: [String] = []
-            for url in entries.compactMap(\.serverURL) where !available.contains(url) { available.append(url) }
+            for url in entries.compactMap(\.serverURL).map({ PrintableText.clean($0, limit: nil) }) where !available.contains(url) {
+                available.append(url)
+            }
             throw .noMatch(client: client, server: server, available: available)
         }
         guard matching.count == 1 else { throw .ambiguous(client: client, server: server, candidates: matching.map(\.listed)) }

@@ -20,9 +20,10 @@ public struct ClientStoreEntry: Sendable {
     /// time, the file's modification time.
     public let expiryCountedFrom: UnixTime?
 
-    /// The entry as a list names it: its server URL, and the detail when there is one.
+    /// The entry as a list names it: its server URL, and the detail when there is one, as
+    /// printable text (they come from another program's file).
     public var listed: String {
-        let server = serverURL ?? "(server unknown: \(file))"
-        return detail.map { "\(server) (\($0))" } ?? server
+        let server = serverURL.map { PrintableText.clean($0, limit: nil) } ?? "(server unknown: \(file))"
+        return detail.map { "\(server) (\(PrintableText.clean($0, limit: nil)))" } ?? server
     }
 }
