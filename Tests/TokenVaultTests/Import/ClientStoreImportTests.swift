@@ -43,6 +43,8 @@ struct ClientShape: CustomTestStringConvertible, Sendable {
     let place: @Sendable (_ home: String, _ values: [String: String], _ server: String) throws -> [String]
     /// Whether the store keeps only a relative expires_in (counted from the file's mtime).
     let relativeExpiry: Bool
+    /// Whether the token endpoint must be discovered (the store keeps no authorization server metadata).
+    var discovers = true
     var testDescription: String { name }
 }
 
@@ -56,7 +58,7 @@ private let shapes: [ClientShape] = [
         let path = home + "/.mcp-inspector/storage/oauth.json"
         try write(try sample("inspector-flat.json", values), to: path)
         return [path]
-    }, relativeExpiry: true),
+    }, relativeExpiry: true, discovers: false),
     ClientShape(name: "Inspector 2.x, persistence envelope", client: "inspector", place: { home, values, _ in
         let path = home + "/.mcp-inspector/storage/oauth.json"
         try write(try sample("inspector-envelope.json", values), to: path)
@@ -108,6 +110,7 @@ struct ClientStoreImportTests {
         #expect(result.stderr.contains("\(files[0]) still holds this token chain in plaintext"))
         #expect(result.stderr.contains("the next refresh rotates the refresh token"))
         #expect(result.stderr.contains("counted from the file's modification time") == shape.relativeExpiry)
+        #expect(result.stderr.contains("discovered token endpoint \(server.tokenEndpoint)") == shape.discovers)
         let record = try profile(sandbox, "p")
         #expect(record["state"] as? String == "ok")
         #expect(record["client_id"] as? String == "tokenvault-test")
@@ -257,7 +260,10 @@ struct ClientStoreImportTests {
         try write(try sample("claude-credentials.json", values), to: copy)
         let result = try sandbox.expectSuccess(["import", "p", "--from-client", "claude-code", "--from", copy])
         #expect(result.stderr.contains("\(copy) still holds this token chain"))
-        #expect(try profile(sandbox, "p")["resource"] as? String == server.resource)
+        let record = try profile(sandbox, "p")
+        #expect(record["resource"] as? String == server.resource)
+        // Claude Code writes expiresAt in milliseconds.
+        #expect((record["access_token"] as? [String: Any])?["expires_at"] as? Int == Int(try #require(values["EXPIRES_AT_MS"]))! / 1000)
     }
 
     @Test("mcp-remote's file name is the MD5 of the server URL, as md5sum computes it", arguments: [
