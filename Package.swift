@@ -87,7 +87,7 @@ let package = Package(
                 "TokenVault",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            exclude: ["JSON/JSONCases"],
+            exclude: ["JSON/JSONCases", "Import/ClientStores"],
             resources: [.copy("Vectors")]
         ),
     ]

@@ -68,7 +68,7 @@ struct Audit: ParsableCommand, DocumentedCommand {
             location: options.location, keyfiles: keyfiles,
             keyInEnvironment: getenv(KeySource.keyVariable).map { $0.pointee != 0 } ?? false,
             searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) },
-            key: try auditKey(), logger: CommandLogging.logger
+            key: try auditKey(), clientStores: Self.clientStores(), logger: CommandLogging.logger
         )
         var findings = auditor.run()
         if fix { findings = auditor.apply(findings, removePlaintext: removePlaintext, fixWarnings: fixWarnings) }
@@ -91,6 +91,13 @@ struct Audit: ParsableCommand, DocumentedCommand {
         } catch {
             return .unusable(error)
         }
+    }
+
+    /// Where each MCP client keeps its token store, with the client's own overrides.
+    static func clientStores() -> [(client: MCPClient, path: FilePath)] {
+        let variable: (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
+        let home = HomeDirectory.current(variable: variable)
+        return MCPClient.allCases.compactMap { client in client.defaultStore(variable: variable, home: home).map { (client, $0) } }
     }
 
     static func text(_ findings: [AuditFinding], vault: VaultLocation) -> String {

@@ -7,7 +7,7 @@ extension ExitStatus {
         case .success: return "success"
         case .internalError: return "a bug or an unexpected system condition"
         case .usage:
-            return "the command line was wrong (also a bad profile name, a missing client id, a bad TOKENVAULT_HTTP_TIMEOUT, a URL, auth method or lifetime that set refuses as import would, a key id the keyfile does not hold, or dropping a keyfile's last key)"
+            return "the command line was wrong (also a bad profile name, a missing client id, a bad TOKENVAULT_HTTP_TIMEOUT, a URL, auth method or lifetime that set refuses as import would, a key id the keyfile does not hold, dropping a keyfile's last key, or import --from-client with no chain or several chains for the server asked for, or none asked for)"
         case .keyUnavailable: return "no key configured, or a keyfile that is missing, malformed or larger than 64 KiB"
         case .wrongKey: return "the vault was sealed with a key that is not among the keys given"
         case .vaultDamaged:
@@ -18,10 +18,10 @@ extension ExitStatus {
         case .tokenUnavailable: return "OAuth token unavailable: no vault, no such profile, or a profile without tokens"
         case .alreadyExists: return "refusing to overwrite an existing file, or to add a key a keyfile already holds (keyfile add)"
         case .ioFailure:
-            return "reading, writing or removing a file failed (disk full, read-only file system, …); or --remove-plaintext left the plaintext file in place because the path names another file or the file has other hard links (the profile was imported); or --from FILE changed after it was read (nothing was imported, or, if it changed after the vault was written, the file was kept)"
+            return "reading, writing or removing a file failed (disk full, read-only file system, …); or --remove-plaintext left the plaintext file in place because the path names another file or the file has other hard links (the profile was imported); or --from FILE or an MCP client's store changed after it was read (nothing was imported, or, if it changed after the vault was written, the file was kept)"
         case .busy: return "another process held the writer lock for too long (60 s)"
         case .invalidInput:
-            return "the token input (stdin, the prompt or --from) is not usable: malformed, not token-shaped, or --from is missing, a symbolic link or not a regular file"
+            return "the token input (stdin, the prompt or --from) is not usable: malformed, not token-shaped, or --from is missing, a symbolic link or not a regular file; or an MCP client's store (--from-client) is missing, not in the shape that client writes, or holds no token chain"
         case .reauthenticationRequired:
             return "MCP authentication failed: the refresh token expired or was revoked; re-import the profile"
         case .clientRejected: return "the authorization server no longer accepts the OAuth client; register again and re-import"

@@ -246,6 +246,66 @@ extension RefreshError {
     }
 }
 
+extension MCPClient {
+    /// What makes the client stop using a chain tokenvault now refreshes, and why.
+    func stopUsing(_ entry: ClientStoreEntry) -> String {
+        let why = "the next refresh rotates the refresh token, and a client still holding the old one would spend a revoked token"
+        switch self {
+        case .inspector:
+            return "clear this server's OAuth state in MCP Inspector (or stop using Inspector with it): \(why)"
+        case .mcpRemote:
+            return "remove this server from the MCP client that starts mcp-remote, then delete \(entry.file) and its _client_info.json yourself: \(why)"
+        case .claudeCode:
+            return "in Claude Code, clear this server's authentication (/mcp) or remove the server ('claude mcp remove NAME'): \(why)"
+        }
+    }
+
+    /// What makes the client stop using a chain, in audit's words.
+    var stopUsingAfterAudit: String {
+        switch self {
+        case .inspector: "clear that server's OAuth state in MCP Inspector"
+        case .mcpRemote: "stop mcp-remote for that server and delete its files yourself"
+        case .claudeCode: "clear that server's authentication in Claude Code (/mcp)"
+        }
+    }
+
+    /// The variables the client reads its store's path from.
+    var storeOverrides: String {
+        switch self {
+        case .inspector: "MCP_INSPECTOR_OAUTH_STATE_PATH, MCP_STORAGE_DIR"
+        case .mcpRemote: "MCP_REMOTE_CONFIG_DIR"
+        case .claudeCode: "CLAUDE_CONFIG_DIR"
+        }
+    }
+}
+
+extension ClientStoreError: ReportedError {
+    var status: ExitStatus { isSelection ? .usage : .invalidInput }
+
+    /// What to pass instead.
+    var hint: String? {
+        switch self {
+        case .storeMissing(let client, _):
+            return "check where \(client.name) keeps its store (\(client.storeOverrides)), or point --from at a copy"
+        case .unrecognized:
+            return "import that chain another way: pipe its token JSON to 'tokenvault import PROFILE --server URL'"
+        case .noChains(let client, _):
+            return "sign in to the server with \(client.name) first, or import from another client"
+        case .noMatch(let client, _, _):
+            if client == .mcpRemote {
+                return "give --server exactly as mcp-remote was given it; mcp-remote started with --resource or --header names its files by another hash: pass that file with --from FILE --server URL"
+            }
+            return "pass one of the servers listed as --server URL, exactly as \(client.name) names it"
+        case .ambiguous(_, nil, _):
+            return "pass --server URL to pick one"
+        case .ambiguous:
+            return "save a copy of the store that keeps only the chain to import and pass it with --from FILE"
+        case .serverRequired:
+            return "pass --server URL, exactly as mcp-remote was given it"
+        }
+    }
+}
+
 extension DiscoveryError {
     /// What to pass instead, or to retry.
     var hint: String? {
@@ -292,8 +352,10 @@ extension AuditFix {
             return "use the keyfile that holds key id \(id) (TOKENVAULT_KEYFILE or --keyfile); after a rotation, keep the old key in it until the vault is re-sealed ('tokenvault keyfile add FILE --from OLD --last')"
         case .restoreVault:
             return "restore the vault from a backup, or start over with 'tokenvault init' and re-import every profile"
-        case .clearInspectorStorage:
-            return "after importing, clear the Inspector's OAuth state (or audit --fix --remove-plaintext)"
+        case .importFromClient(let client, let servers):
+            let server = servers.count == 1 ? servers[0] : "URL"
+            let which = servers.count > 1 ? " for each of its servers" : ""
+            return "import the chain\(which) into the vault: tokenvault import PROFILE --from-client \(client.rawValue) --server \(server); then \(client.stopUsingAfterAudit)"
         case .removeStrayFile(let path):
             return "rm \(path) (the next write also removes it)"
         case .untrackInGit(let path):

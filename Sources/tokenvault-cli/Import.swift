@@ -11,7 +11,10 @@ struct Import: ParsableCommand, DocumentedCommand {
             Information" members client_id, client_secret and token_endpoint_auth_method may be \
             merged in), or the old plaintext shape (access_token, refresh_token, expires_at, \
             created_at). On a terminal it prompts for the tokens without echo. --from reads an old \
-            plaintext file instead. Importing over an existing profile replaces it (that is how a \
+            plaintext file instead. --from-client reads the token store an MCP client keeps in \
+            plaintext (MCP Inspector 2.x, mcp-remote, Claude Code) at its default path, or the copy \
+            --from names, and takes the chain for --server; the client's files are never changed. \
+            Importing over an existing profile replaces it (that is how a \
             re-authenticated profile comes back). After importing, stop every other client (MCP \
             Inspector, the old app) from refreshing the same token chain: the next refresh rotates it.
             """
@@ -22,6 +25,10 @@ struct Import: ParsableCommand, DocumentedCommand {
          "xclip -selection clipboard -o | tokenvault import readonly --server https://mcp.example.com/mcp --client-id ID"),
         ("Import the old app's plaintext file, then overwrite and delete it:",
          "tokenvault import admin --from .mcp_tokens_admin.json --remove-plaintext --token-endpoint https://auth.example.com/oauth/token --client-id ID --resource https://mcp.example.com/mcp"),
+        ("Import the chain MCP Inspector 2.x keeps for a server in ~/.mcp-inspector/storage/oauth.json:",
+         "tokenvault import readonly --from-client inspector --server https://mcp.example.com/mcp"),
+        ("Import what mcp-remote keeps for a server (its files are named by a hash of the URL):",
+         "tokenvault import admin --from-client mcp-remote --server https://mcp.example.com/mcp"),
         ("Say what was imported as JSON:", "tokenvault import readonly --server https://mcp.example.com/mcp --json < tokens.json"),
     ]
 
@@ -56,8 +63,11 @@ struct Import: ParsableCommand, DocumentedCommand {
     @Option(name: .long, help: ArgumentHelp("How long a refresh token lives when the server does not say (e.g. 30d, 720h), for expiry warnings.", valueName: "duration"))
     var refreshLifetime: String?
 
-    @Option(name: .long, help: ArgumentHelp("Read an old plaintext token file instead of stdin.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read an old plaintext token file instead of stdin; with --from-client, a copy of the client's store.", valueName: "file"))
     var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the token store of an MCP client: inspector (MCP Inspector 2.x), mcp-remote or claude-code. --server picks the server's chain; the store's file is left as it is.", valueName: "client"))
+    var fromClient: MCPClient?
 
     @Flag(name: .long, help: "With --from: overwrite and delete the plaintext file once the vault is safely written.")
     var removePlaintext = false
@@ -70,8 +80,14 @@ struct Import: ParsableCommand, DocumentedCommand {
 
     func validate() throws {
         try ProfileArgument.validate(profile)
-        guard (tokenEndpoint == nil) != (server == nil) else {
-            throw ValidationError("give either --token-endpoint URL or --server URL")
+        if let fromClient {
+            if removePlaintext {
+                throw ValidationError("--remove-plaintext cannot go with --from-client: tokenvault never changes another program's files, and \(fromClient.name) would break on a store changed behind its back; once imported, stop \(fromClient.name) from using the chain instead")
+            }
+        } else {
+            guard (tokenEndpoint == nil) != (server == nil) else {
+                throw ValidationError("give either --token-endpoint URL or --server URL")
+            }
         }
         do {
             if let tokenEndpoint { _ = try EndpointURL(tokenEndpoint) }
@@ -95,6 +111,7 @@ struct Import: ParsableCommand, DocumentedCommand {
     }
 
     func run() throws {
+        if let fromClient { return try importFromClient(fromClient) }
         guard let from else {
             let imported = try importProfile { Terminal.standardInputIsTerminal ? try TokenInput.prompt() : try TokenInput.readStandardInput() }
             if json { print(imported.json(plaintextRemoved: false)) }
@@ -161,11 +178,23 @@ struct Import: ParsableCommand, DocumentedCommand {
     /// Reads the tokens (after discovery, so that nobody types tokens for a server that cannot be
     /// used) and seals the profile.
     private func importProfile(reading readInput: () throws -> ImportedTokens, stillCurrent: () throws -> Void = {}) throws -> Imported {
+        try importProfile(
+            discovering: server, tokenEndpoint: tokenEndpoint ?? "", resource: resource, issuer: issuer,
+            reading: readInput, stillCurrent: stillCurrent
+        )
+    }
+
+    /// Reads the tokens after discovery through `discovering` (when given; the options win over
+    /// what it finds), then seals the profile.
+    func importProfile(
+        discovering discoveryServer: String?, tokenEndpoint: String, resource: String?, issuer: String?,
+        reading readInput: () throws -> ImportedTokens, stillCurrent: () throws -> Void = {}
+    ) throws -> Imported {
         let store = try options.store()
-        var endpoint = tokenEndpoint ?? ""
+        var endpoint = tokenEndpoint
         var resource = resource
         var issuer = issuer
-        if let server {
+        if let server = discoveryServer {
             let found = try Discovery.discover(server: server)
             endpoint = found.tokenEndpoint
             resource = resource ?? found.resource
@@ -204,7 +233,9 @@ struct Import: ParsableCommand, DocumentedCommand {
         if tokens.refreshToken == nil {
             Reporter.warning("profile '\(profile)' has no refresh token: it works until the access token expires, then needs a new import")
         }
-        Reporter.note("stop other clients (MCP Inspector, the old app) from refreshing this token chain: its next refresh rotates the refresh token")
-        return Imported(vault: store.location, profile: profile, outcome: outcome, discovered: server != nil)
+        if fromClient == nil {
+            Reporter.note("stop other clients (MCP Inspector, the old app) from refreshing this token chain: its next refresh rotates the refresh token")
+        }
+        return Imported(vault: store.location, profile: profile, outcome: outcome, discovered: discoveryServer != nil)
     }
 }

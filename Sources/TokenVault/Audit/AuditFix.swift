@@ -35,8 +35,9 @@ package enum AuditFix: Sendable, Equatable {
     case useSealingKey(KeyID)
     /// The vault does not open with its own key: damaged, truncated or tampered with.
     case restoreVault
-    /// MCP Inspector's plaintext storage.
-    case clearInspectorStorage
+    /// An MCP client's plaintext token store: import each chain from it (`servers`, empty when
+    /// the store does not name them), then make the client stop using it.
+    case importFromClient(MCPClient, servers: [String])
     /// A temp file a killed writer left.
     case removeStrayFile(FilePath)
     /// Tracked by git.

@@ -6,7 +6,8 @@ import Glibc
 
 /// The checks behind `tokenvault audit`: file types, owners and modes of the vault, its folder,
 /// its lock files and the keyfiles; the key in the environment; plaintext token files left
-/// near the vault; stray temp files; vault or keys tracked by git.
+/// near the vault; the plaintext token stores of MCP clients; stray temp files; vault or keys
+/// tracked by git.
 package struct Auditor: Sendable {
     package let location: VaultLocation
     package let keyfiles: [FilePath]
@@ -16,13 +17,16 @@ package struct Auditor: Sendable {
     package let home: FilePath?
     /// The key at hand, checked against the vault.
     package let key: AuditKey
+    /// Where each MCP client keeps its plaintext token store (`MCPClient.defaultStore`).
+    package let clientStores: [(client: MCPClient, path: FilePath)]
     let logger: Logger
 
     package init(
         location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?,
-        key: AuditKey, logger: Logger
+        key: AuditKey, clientStores: [(client: MCPClient, path: FilePath)] = [], logger: Logger
     ) {
         self.key = key
+        self.clientStores = clientStores
         self.logger = logger
         self.location = location
         self.keyfiles = keyfiles
@@ -58,7 +62,7 @@ package struct Auditor: Sendable {
     package func apply(_ findings: [AuditFinding], removePlaintext: Bool, fixWarnings: Bool = false) -> [AuditFinding] {
         findings.map { finding in
             var finding = finding
-            // --remove-plaintext is its own request, for a warning (Inspector's storage) too.
+            // --remove-plaintext is its own request.
             let asked = finding.severity == .error || fixWarnings || finding.repair == .removePlaintext
             guard asked else { return finding }
             let path = FilePath(finding.path)
@@ -260,13 +264,37 @@ package struct Auditor: Sendable {
                     .removePlaintext))
             }
         }
-        if let home {
-            let inspector = home.appending(".mcp-inspector/storage/oauth.json")
-            if (try? inspector.stat()) != nil {
-                findings.append(finding("inspector-storage", .warning, inspector,
-                    "MCP Inspector keeps tokens here in plaintext; once imported, its session must stop refreshing them",
-                    .clearInspectorStorage, .removePlaintext))
+        findings += checkClientStores()
+        return findings
+    }
+
+    /// Each MCP client's plaintext store that holds token chains: how many, for which servers
+    /// (never a token). A store is the client's to change: no repair deletes it.
+    private func checkClientStores() -> [AuditFinding] {
+        var findings: [AuditFinding] = []
+        for (client, path) in clientStores {
+            let check = "\(client.rawValue)-storage"
+            let store: ClientStore
+            do {
+                store = try ClientStore.read(client, at: path, server: nil)
+            } catch ClientStoreError.storeMissing {
+                continue
+            } catch {
+                findings.append(finding(check, .warning, path,
+                    "\(client.name)'s token store, which may hold tokens in plaintext, could not be read: \(PrintableText.clean("\(error)", limit: nil))",
+                    .importFromClient(client, servers: [])))
+                continue
             }
+            guard !store.entries.isEmpty else { continue }
+            var servers: [String] = []
+            for entry in store.entries {
+                let server = entry.serverURL.map { PrintableText.clean($0, limit: nil) } ?? "a server named only by the hash in \(entry.file.lastComponent?.string ?? entry.file.string)"
+                if !servers.contains(server) { servers.append(server) }
+            }
+            let count = store.entries.count
+            findings.append(finding(check, .warning, path,
+                "\(client.name) keeps \(count) OAuth token chain\(count == 1 ? "" : "s") here in plaintext, for \(servers.joined(separator: ", ")): anyone who can read it has them",
+                .importFromClient(client, servers: store.entries.compactMap(\.serverURL).isEmpty ? [] : servers)))
         }
         return findings
     }

@@ -53,6 +53,9 @@ package struct PlaintextFile: ~Copyable {
     /// The mode the file had when it was opened (to warn when others could read it).
     package var permissions: FilePermissions { opened.permissions }
 
+    /// When the file was last modified, as it was when opened (whole seconds).
+    package var modificationTime: UnixTime { UnixTime(opened.st_mtim.tv_sec) }
+
     /// The whole file, into guarded memory. Remembers what was read (its size and modification
     /// time from before the read, and a digest of the bytes) for `checkUnchanged`.
     package mutating func read(limit: Int = 256 * 1024) throws(FileError) -> Secret {

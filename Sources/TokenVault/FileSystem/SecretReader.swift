@@ -47,6 +47,13 @@ package enum SecretReader {
         return (try file.read(limit: limit), file.permissions)
     }
 
+    /// Another program's plaintext file (an MCP client's token store), read and left as it is:
+    /// its contents and its modification time.
+    package static func readStoreFile(_ path: FilePath, limit: Int) throws(FileError) -> (contents: Secret, modified: UnixTime) {
+        var file = try PlaintextFile(opening: path, forRemoval: false)
+        return (try file.read(limit: limit), file.modificationTime)
+    }
+
     /// Overwrites a plaintext file with zeros, syncs it, and removes it: `PlaintextFile`'s rules,
     /// for a file found by name rather than read first (`audit --fix --remove-plaintext`).
     package static func scrubAndRemove(_ path: FilePath) throws(FileError) {

@@ -47,42 +47,28 @@ public struct ImportedTokens: Sendable {
         guard let object = JSONObject(root: document) else {
             throw TokenInputError.notAnObject
         }
+        return try ImportedTokens(reading: object, now: now)
+    }
+
+    /// Reads token members from `object` (OAuth's snake_case names, as `parse` takes them), a
+    /// lifetime counted from `now`. The tokens point into the object's document.
+    init(reading object: JSONObject, now: UnixTime) throws(TokenInputError) {
+        let document = object.document
         func text(_ name: String) -> String? { object.string(name) }
-        func secret(_ name: String) -> Secret? {
-            if case .string(let range)? = object[name], !range.isEmpty { return document.secret(range) }
-            return nil
-        }
-        /// A token member: absent when missing, null or empty, else a string that looks like a
-        /// token (the rule a token endpoint's answer obeys), or the import is refused.
-        func token(_ name: String) throws(TokenInputError) -> Secret? {
-            switch object[name] {
-            case nil, .null?: return nil
-            case .string(let range)?:
-                if range.isEmpty { return nil }
-                guard TokenSyntax.isToken(document.buffer.bytes(in: range)) else {
-                    throw TokenInputError.notAToken(field: name)
-                }
-                return document.secret(range)
-            default:
-                throw TokenInputError.notAToken(field: name)
-            }
-        }
         func lifetime(_ name: String) throws(TokenInputError) -> Int64? {
             guard let value = object[name] else { return nil }
             return try Self.lifetime(value, in: document, field: name)
         }
         var tokens = ImportedTokens()
-        tokens.accessToken = try token("access_token")
-        tokens.refreshToken = try token("refresh_token")
+        tokens.accessToken = try Self.token(object["access_token"], in: document, field: "access_token")
+        tokens.refreshToken = try Self.token(object["refresh_token"], in: document, field: "refresh_token")
         tokens.tokenType = text("token_type")
         tokens.scope = text("scope")
         let expiresIn = try lifetime("expires_in")
         let refreshExpiresIn = try lifetime("refresh_token_expires_in")
         let expiresAtValue = object["expires_at"]
         let createdAtValue = object["created_at"]
-        tokens.clientID = text("client_id")
-        tokens.clientSecret = secret("client_secret")
-        tokens.authMethod = text("token_endpoint_auth_method").flatMap(ClientAuthMethod.init(rawValue:))
+        tokens.takeClient(from: object)
         if let expiresIn {
             tokens.expiresAt = now.clampedAdding(expiresIn)
         } else if let expiresAtValue {
@@ -95,7 +81,31 @@ public struct ImportedTokens: Sendable {
         guard tokens.accessToken != nil || tokens.refreshToken != nil else {
             throw TokenInputError.noTokens
         }
-        return tokens
+        self = tokens
+    }
+
+    /// The client members of OAuth's client information (RFC 7591): `client_id`,
+    /// `client_secret` and `token_endpoint_auth_method`, where `object` has them.
+    mutating func takeClient(from object: JSONObject) {
+        if let id = object.string("client_id") { clientID = id }
+        if case .string(let range)? = object["client_secret"], !range.isEmpty { clientSecret = object.document.secret(range) }
+        if let method = object.string("token_endpoint_auth_method").flatMap(ClientAuthMethod.init(rawValue:)) { authMethod = method }
+    }
+
+    /// A token member: absent when missing, null or empty, else a string that looks like a
+    /// token (the rule a token endpoint's answer obeys), or the input is refused.
+    static func token(_ value: JSONValue?, in document: JSONDocument, field: String) throws(TokenInputError) -> Secret? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let range)?:
+            if range.isEmpty { return nil }
+            guard TokenSyntax.isToken(document.buffer.bytes(in: range)) else {
+                throw TokenInputError.notAToken(field: field)
+            }
+            return document.secret(range)
+        default:
+            throw TokenInputError.notAToken(field: field)
+        }
     }
 
     /// Seconds from now, within ten years either way (an already expired token has a negative
@@ -109,7 +119,7 @@ public struct ImportedTokens: Sendable {
         return seconds
     }
 
-    private static func time(_ value: JSONValue, in document: JSONDocument, field: String) throws(TokenInputError) -> UnixTime {
+    static func time(_ value: JSONValue, in document: JSONDocument, field: String) throws(TokenInputError) -> UnixTime {
         if case .number = value, let seconds = document.integer(value) {
             // Milliseconds, as JavaScript writes them, are 1000 times too far in the future.
             let time = seconds > 100_000_000_000 ? seconds / 1000 : seconds

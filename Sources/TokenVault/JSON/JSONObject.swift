@@ -43,4 +43,22 @@ struct JSONObject {
             return nil
         }
     }
+
+    /// The object member `name`; `nil` when it is absent or not an object.
+    func object(_ name: String) -> JSONObject? {
+        self[name].flatMap { JSONObject($0, in: document) }
+    }
+
+    /// The members whose values are objects, with their names as text, in the order written
+    /// (of a repeated name, the last).
+    var objectMembers: [(name: String, object: JSONObject)] {
+        var seen = Set<String>()
+        var result: [(name: String, object: JSONObject)] = []
+        for member in members.reversed() {
+            let name = document.string(member.key)
+            guard seen.insert(name).inserted, let object = JSONObject(member.value, in: document) else { continue }
+            result.append((name, object))
+        }
+        return result.reversed()
+    }
 }

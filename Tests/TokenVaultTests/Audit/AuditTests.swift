@@ -325,18 +325,45 @@ struct AuditTests {
         #expect(!FileManager.default.fileExists(atPath: legacy))
     }
 
-    @Test("MCP Inspector's ~/.mcp-inspector/storage/oauth.json is an inspector-storage warning, deleted by --fix --remove-plaintext")
-    func inspectorStorage() throws {
+    /// An MCP client's store, from the samples import --from-client reads, with fake tokens.
+    private func clientStore(_ sample: String) throws -> String {
+        let url = sourceTree.appendingPathComponent("Tests/TokenVaultTests/Import/ClientStores/" + sample)
+        var text = try String(contentsOf: url, encoding: .utf8)
+        let values = [
+            "SERVER": "https://mcp.example.com/mcp", "ISSUER": "https://auth.example.com", "TOKEN_ENDPOINT": "https://auth.example.com/token",
+            "ACCESS": "\(secretMarker)-client-access", "REFRESH": "\(secretMarker)-client-refresh", "CLIENT_ID": "client", "EXPIRES_AT_MS": "1795801200000",
+        ]
+        for (key, value) in values { text = text.replacingOccurrences(of: "{{\(key)}}", with: value) }
+        return text
+    }
+
+    @Test("each MCP client's plaintext store is a warning of its own check id, with its chains counted by server, never a token, the import --from-client command as its fix, and never removed", arguments: [
+        ("inspector-storage", ".mcp-inspector/storage/oauth.json", ".mcp-inspector/storage/oauth.json", "inspector-by-issuer.json", "MCP Inspector keeps 2 OAuth token chains here in plaintext, for https://mcp.example.com/mcp, https://other.example.com/mcp", "--from-client inspector --server URL"),
+        ("mcp-remote-storage", ".mcp-auth", ".mcp-auth/mcp-remote-v1/0123456789abcdef0123456789abcdef_tokens.json", "mcp-remote-tokens.json", "mcp-remote keeps 1 OAuth token chain here in plaintext, for a server named only by the hash in 0123456789abcdef0123456789abcdef_tokens.json", "--from-client mcp-remote --server URL"),
+        ("claude-code-storage", ".claude/.credentials.json", ".claude/.credentials.json", "claude-credentials.json", "Claude Code keeps 1 OAuth token chain here in plaintext, for https://mcp.example.com/mcp", "--from-client claude-code --server https://mcp.example.com/mcp"),
+    ])
+    func clientStorage(check: String, reported: String, file: String, sample: String, problem: String, fix: String) throws {
         let sandbox = try Sandbox()
-        let storage = sandbox.directory.file(".mcp-inspector/storage")
-        try FileManager.default.createDirectory(atPath: storage, withIntermediateDirectories: true)
-        let oauth = storage + "/oauth.json"
-        try create(oauth, #"{"tokens":{"access_token":"\#(secretMarker)-inspector"}}"#, mode: 0o600)
-        try expectFinding(sandbox, "inspector-storage", "warning", path: oauth)
-        #expect(try sandbox.run(["audit", "--fix"]).status == 31)
-        #expect(FileManager.default.fileExists(atPath: oauth))
-        try expectFixed(sandbox, "inspector-storage", ["--remove-plaintext"])
-        #expect(!FileManager.default.fileExists(atPath: oauth))
+        let path = sandbox.directory.file(file)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let contents = try clientStore(sample)
+        try create(path, contents, mode: 0o600)
+        let report = try expectFinding(sandbox, check, "warning", path: sandbox.directory.file(reported))
+        let finding = try #require(report.finding(check))
+        #expect(finding["problem"] as? String == problem + ": anyone who can read it has them")
+        #expect((finding["fix"] as? String)?.contains("tokenvault import PROFILE " + fix) == true, "\(finding["fix"] ?? "")")
+        #expect(try sandbox.run(["audit", "--fix", "--fix-warnings", "--remove-plaintext"]).status == 31)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == contents, "audit changed the client's store")
+    }
+
+    @Test("a client store without a token chain (signed out, a server never signed in to) is no finding")
+    func clientStoreWithoutChains() throws {
+        let sandbox = try Sandbox()
+        let path = sandbox.directory.file(".claude/.credentials.json")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try create(path, #"{"claudeAiOauth":{"accessToken":"\#(secretMarker)-ai"},"mcpOAuth":{"wiki|1":{"serverUrl":"https://wiki.example.com/mcp","accessToken":"","expiresAt":0}}}"#, mode: 0o600)
+        let report = try auditJSON(sandbox)
+        #expect(report.clean, "findings: \(report.checks)")
     }
 
     @Test("a temp file left by a killed writer is a stray-temp-file warning, and --fix --fix-warnings removes it; other files are left alone")
