@@ -149,7 +149,7 @@ struct SetCommandTests {
 
     @Test("a value import would refuse is refused with import's exit code, and the vault is not written", arguments: [
         Refusal(arguments: ["p", "--token-endpoint", "http://auth.example.com/token"], status: 64,
-                message: "Error: --token-endpoint: 'http://auth.example.com/token' is not https; plain http is allowed only to 127.0.0.1, ::1 or localhost"),
+                message: "Error: --token-endpoint: 'http://auth.example.com/token' is not https; plain http is allowed only to 127.0.0.0/8, ::1 or localhost"),
         Refusal(arguments: ["p", "--resource", "https://mcp.example.com:+443/mcp"], status: 64,
                 message: "Error: --resource: 'https://mcp.example.com:+443/mcp' has a port that is not a plain number from 1 to 65535"),
         Refusal(arguments: ["p", "--issuer", "not a url"], status: 64, message: "Error: --issuer: "),
