@@ -192,7 +192,7 @@ extension RefreshError {
     var hint: String? {
         switch self {
         case .reauthenticationRequired(let profile, _), .noRefreshToken(let profile):
-            return "sign in again (MCP Inspector's Quick OAuth Flow) and run 'tokenvault import \(profile) …' with the new tokens"
+            return "sign in again with 'tokenvault login \(profile) --server URL' (URL: the MCP server's address), or sign in with another client and run 'tokenvault import \(profile) …' with the new tokens"
         case .clientRejected(let profile, _):
             return "register the client again and run 'tokenvault import \(profile) --client-id NEW_ID …' with new tokens"
         case .configurationRejected(let profile, _):
@@ -204,6 +204,18 @@ extension RefreshError {
         case .rejectedAgain(let profile):
             return "check that the profile's resource matches the MCP server ('tokenvault status \(profile)') and that the token's scope suffices"
         }
+    }
+}
+
+/// The command that signs a profile in again, from what the profile holds: `tokenvault login
+/// NAME --server URL` when it knows its MCP server (its `resource`, which is the server's
+/// canonical URI), else an import.
+enum Reauthentication {
+    static func command(_ name: String, _ profile: TokenProfile) -> String {
+        guard let resource = profile.binding.resource else { return "tokenvault import \(name) …" }
+        let shown = PrintableText.clean(resource, limit: nil)
+        let plain = shown.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || ":/._~%-".unicodeScalars.contains($0)) }
+        return "tokenvault login \(name) --server " + (plain ? shown : "'\(shown)'")
     }
 }
 

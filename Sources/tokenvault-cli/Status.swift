@@ -144,7 +144,7 @@ struct Status: ParsableCommand, DocumentedCommand {
         }
         for (name, profile) in profiles {
             if profile.refreshState.reauthenticationRequired {
-                out += "\(name): MCP authentication failed: refresh token expired or revoked; re-authenticate and run 'tokenvault import \(name) …'\n"
+                out += "\(name): MCP authentication failed: refresh token expired or revoked; sign in again with '\(Reauthentication.command(name, profile))'\n"
             } else if let error = profile.refreshState.lastError {
                 out += "\(name): last refresh error: \(PrintableText.clean(error, limit: nil))\n"
             }

@@ -131,6 +131,25 @@ struct LoginFlowTests {
         #expect(try fixture.sandbox.run(["refresh", "readonly", "--force"]).status == 0)
     }
 
+    @Test("status names the login command for a profile whose chain was revoked, and that command brings it back")
+    func statusNamesLogin() throws {
+        let fixture = try Fixture()
+        let seeded = try fixture.server.seed(clientID: "tokenvault-test")
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: seeded), as: UTF8.self)
+        try fixture.sandbox.expectSuccess(["import", "readonly", "--server", fixture.serverURL, "--client-id", "tokenvault-test"], stdin: json)
+        _ = try fixture.server.spend(refreshToken: seeded["refresh_token"] as! String)
+        #expect(try fixture.sandbox.run(["refresh", "readonly", "--force"]).status == 20)
+
+        let status = try fixture.sandbox.run(["status"])
+        let command = "tokenvault login readonly --server \(fixture.server.resource)"
+        #expect(status.stdout.contains("readonly: MCP authentication failed: refresh token expired or revoked; sign in again with '\(command)'"), "\(status.stdout)")
+        let words = command.split(separator: " ").dropFirst().map(String.init)
+        let again = try fixture.sandbox.run(words + ["--timeout", "60s"], environment: try fixture.browser("allow"))
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try fixture.statusJSON("readonly")["state"] as? String == "ok")
+        _ = try fixture.servedToken("readonly")
+    }
+
     @Test("--no-browser reads the redirected-to address pasted at a prompt without echo")
     func pastedAddress() throws {
         let fixture = try Fixture()
