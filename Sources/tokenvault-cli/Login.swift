@@ -67,10 +67,14 @@ struct Login: ParsableCommand, DocumentedCommand {
         if let method = authMethod.flatMap(ClientAuthMethod.init(rawValue:)), method != .none, clientSecretFile == nil {
             throw ValidationError("--auth-method \(method.rawValue) needs --client-secret-file FILE")
         }
-        guard let seconds = DurationText.seconds(parsing: timeout), seconds <= 24 * 3600 else {
+        guard timeoutSeconds != nil else {
             throw ValidationError("--timeout: '\(timeout)' is not a duration like 5m or 90s (at most 24h)")
         }
-        _ = seconds
+    }
+
+    /// `--timeout` in seconds; `nil` when it is not a duration of at most a day.
+    private var timeoutSeconds: Int? {
+        DurationText.seconds(parsing: timeout).flatMap { $0 <= 86_400 ? Int($0) : nil }
     }
 
     func run() throws {
@@ -81,7 +85,7 @@ struct Login: ParsableCommand, DocumentedCommand {
         let given = clientID.map {
             LoginSession.Client(clientID: $0, clientSecret: client, authMethod: authMethod.flatMap(ClientAuthMethod.init(rawValue:)))
         }
-        let seconds = Int(DurationText.seconds(parsing: timeout) ?? 300)
+        let seconds = timeoutSeconds ?? 300
         let tokens: ImportedTokens
         let session: LoginSession
         do {
@@ -91,7 +95,7 @@ struct Login: ParsableCommand, DocumentedCommand {
             }
             Reporter.note("to sign in to \(server) as profile '\(profile)', open this address in a browser:\n\(session.authorizationURL)")
             if noBrowser {
-                tokens = try session.complete(pasted: readPastedAddress(port: session.redirectURI))
+                tokens = try session.complete(pasted: readPastedAddress(redirectURI: session.redirectURI))
             } else {
                 Browser.open(session.authorizationURL)
                 Reporter.note("waiting for the sign-in (at most \(seconds) s; Ctrl-C gives up)")
@@ -110,7 +114,7 @@ struct Login: ParsableCommand, DocumentedCommand {
     }
 
     /// The redirected-to address, pasted at a prompt without echo: it carries the code.
-    private func readPastedAddress(port redirectURI: String) throws -> Secret {
+    private func readPastedAddress(redirectURI: String) throws -> Secret {
         Reporter.note("after signing in, the browser is sent to \(redirectURI)?… (a page that does not load here); copy that whole address from its address bar")
         let pasted = try Terminal.withoutEcho { terminal in
             try terminal.readLine(prompt: "address the browser was sent to (not echoed): ")

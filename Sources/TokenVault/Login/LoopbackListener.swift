@@ -64,7 +64,7 @@ final class LoopbackListener {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw .timedOut(seconds: timeoutSeconds) }
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + Int64(remaining.components.attoseconds / 1_000_000_000_000_000) + 1)
+            let milliseconds = Int32(clamping: Int64((remaining / .milliseconds(1)).rounded(.up)))
             let ready = poll(&poller, 1, milliseconds)
             if ready < 0 {
                 if errno == EINTR { continue }

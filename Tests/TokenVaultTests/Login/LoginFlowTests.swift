@@ -46,6 +46,12 @@ struct LoginFlowTests {
             return (object["profiles"] as! [[String: Any]])[0]
         }
 
+        func vaultGeneration() throws -> Int {
+            let result = try sandbox.expectSuccess(["status", "--json"])
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+            return try #require(object["generation"] as? Int)
+        }
+
         /// The vault's folder as it is: each file's name and bytes (a temp file left behind shows).
         func vaultBytes() throws -> [String: Data] {
             let folder = URL(fileURLWithPath: sandbox.vault).deletingLastPathComponent()
@@ -114,13 +120,15 @@ struct LoginFlowTests {
         _ = try fixture.servedToken("admin")
     }
 
-    @Test("a second login of a profile replaces its chain in one write; the old refresh token counts as spent")
+    @Test("a second login of a profile replaces its chain in one write: a new refresh token that serves and refreshes")
     func reloginReplaces() throws {
         let fixture = try Fixture()
         #expect(try fixture.login("readonly").status == 0)
         let first = try fixture.statusJSON("readonly")
         let firstToken = try fixture.servedToken("readonly")
+        let generation = try fixture.vaultGeneration()
         let again = try fixture.login("readonly")
+        #expect(try fixture.vaultGeneration() == generation + 1, "one write")
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("signed in: replaced profile 'readonly'"))
         let second = try fixture.statusJSON("readonly")
@@ -171,6 +179,24 @@ struct LoginFlowTests {
         #expect(output.contains("signed in: created profile 'pasted'"))
         #expect(fixture.visits().isEmpty, "no browser was opened")
         _ = try fixture.servedToken("pasted")
+    }
+
+    @Test("--no-browser refuses a paste that is not the redirected-to address (exit 19) and writes nothing")
+    func pastedNonsense() throws {
+        let fixture = try Fixture()
+        try fixture.sandbox.importProfile("readonly")
+        let before = try fixture.vaultBytes()
+        let steps: [[String: Any]] = [["wait": "not echoed): "], ["send": "\(secretMarker)-not-an-address\n"]]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+        let report = try Harness.run(
+            "pty_drive.py", [json, tokenvaultExecutable, "login", "readonly", "--server", fixture.serverURL, "--no-browser"],
+            environment: fixture.sandbox.environment)
+        let output = report["output"] as? String ?? ""
+        #expect(report["exit"] as? Int == 19, "\(output)")
+        #expect(output.contains("cannot sign in to \(fixture.serverURL) for profile 'readonly': what was pasted is not the address the browser was sent to"))
+        #expect(output.contains("paste the whole address from the browser's address bar"))
+        #expect(!output.contains(secretMarker), "the paste is never shown")
+        #expect(try fixture.vaultBytes() == before)
     }
 
     /// A sign-in that goes wrong: how, the exit code and the words tokenvault says.
