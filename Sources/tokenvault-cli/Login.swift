@@ -86,10 +86,12 @@ struct Login: ParsableCommand, DocumentedCommand {
             LoginSession.Client(clientID: $0, clientSecret: client, authMethod: authMethod.flatMap(ClientAuthMethod.init(rawValue:)))
         }
         let seconds = timeoutSeconds ?? 300
+        // TOKENVAULT_HTTP_TIMEOUT caps each request of the sign-in, as it caps a refresh.
+        let limits = try options.selection.configuration().limits
         let tokens: ImportedTokens
         let session: LoginSession
         do {
-            session = try LoginSession(server: server, client: given, scope: scope, listening: !noBrowser)
+            session = try LoginSession(server: server, client: given, scope: scope, listening: !noBrowser, limits: limits)
             if session.registered {
                 Reporter.note("registered TokenVault as client \(session.binding.clientID) of \(PrintableText.clean(session.discovered.issuer, limit: nil))")
             }

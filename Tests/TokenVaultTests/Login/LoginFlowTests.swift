@@ -120,6 +120,23 @@ struct LoginFlowTests {
         _ = try fixture.servedToken("admin")
     }
 
+    @Test("login with a confidential client authenticates the code exchange as --auth-method says", arguments: ["client_secret_basic", "client_secret_post"])
+    func confidentialClient(_ method: String) throws {
+        let fixture = try Fixture()
+        let seeded = try fixture.server.seed(clientID: "tokenvault-confidential", confidential: true)
+        let secretFile = fixture.sandbox.directory.file("client-secret")
+        try #require(FileManager.default.createFile(
+            atPath: secretFile, contents: Data(((seeded["client_secret"] as? String) ?? "").utf8), attributes: [.posixPermissions: 0o600]))
+        let result = try fixture.login("admin", ["--client-id", "tokenvault-confidential", "--client-secret-file", secretFile, "--auth-method", method])
+        #expect(result.status == 0, "\(result.stderr)")
+        let last = try fixture.server.stats()["last_token_request"] as? [String: Any]
+        #expect(last?["grant_type"] as? String == "authorization_code")
+        #expect(last?["client_auth"] as? String == method)
+        #expect(try fixture.statusJSON("admin")["auth_method"] as? String == method)
+        _ = try fixture.servedToken("admin")
+        #expect(try fixture.sandbox.run(["refresh", "admin", "--force"]).status == 0)
+    }
+
     @Test("a second login of a profile replaces its chain in one write: a new refresh token that serves and refreshes")
     func reloginReplaces() throws {
         let fixture = try Fixture()
