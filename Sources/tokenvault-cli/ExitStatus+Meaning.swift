@@ -23,14 +23,16 @@ extension ExitStatus {
         case .invalidInput:
             return "the token input (stdin, the prompt or --from) is not usable: malformed, not token-shaped, or --from is missing, a symbolic link or not a regular file; or an MCP client's store (--from-client) is missing, not in the shape that client writes, or holds no token chain"
         case .reauthenticationRequired:
-            return "MCP authentication failed: the refresh token expired or was revoked; re-import the profile"
-        case .clientRejected: return "the authorization server no longer accepts the OAuth client; register again and re-import"
+            return "MCP authentication failed: the refresh token expired or was revoked, or the authorization code of a login was refused; sign in again (login) or re-import the profile"
+        case .clientRejected: return "the authorization server no longer accepts the OAuth client, or refused to register one (login); register again and re-import"
         case .configurationRejected:
-            return "the token endpoint refused the request as configured (invalid_target, a redirect, …), or discovery found no usable metadata"
-        case .transient: return "the token endpoint is unreachable or failing for now; retry later"
+            return "the token endpoint refused the request as configured (invalid_target, a redirect, …), or discovery found no usable metadata (for login: also an authorization server without PKCE S256)"
+        case .transient: return "the token endpoint (or, for login, the authorization server) is unreachable or failing for now; retry later"
         case .sealFailed: return "refreshed, but the new tokens could not be sealed into the vault"
         case .staleInput:
             return "import: the tokens are an older copy of the profile's chain (a refresh token the vault has rotated away from, or a created_at before the profile's current refresh token); --force imports them anyway"
+        case .signInIncomplete:
+            return "login: the sign-in did not complete: it was denied or refused in the browser (an error redirect such as access_denied), the redirect did not match (another state, no code), or none came within --timeout; nothing was written"
         case .checkFailed: return "status --check: a profile needs attention"
         case .auditFindings: return "audit: findings are left to fix"
         case .commandNotRunnable: return "exec: the command was found but could not be run; or tokenvault-cli beside tokenvault cannot be run"

@@ -45,6 +45,9 @@ enum ExitStatus: Int32, CaseIterable {
     /// `import`: the tokens are an older copy of the profile's chain (a refresh token the vault
     /// has rotated away from, or an earlier `created_at`); `--force` imports them anyway.
     case staleInput = 25
+    /// `login`: the sign-in did not complete: denied or refused in the browser (an error
+    /// redirect), a redirect that does not match (state, code), or none within `--timeout`.
+    case signInIncomplete = 26
     /// `status --check`: a profile needs attention (re-authentication, a rejected client, an
     /// expired token that could not be refreshed, a refresh token expiring soon).
     case checkFailed = 30

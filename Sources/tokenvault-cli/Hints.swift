@@ -229,8 +229,8 @@ extension RefreshError {
     var hint: String? {
         switch self {
         case .reauthenticationRequired(let profile, _), .noRefreshToken(let profile):
-            // Without the profile at hand; ProfileFailure, which has it, prints the whole import line.
-            return "\(ReauthenticationCommand.signIn), then import the new tokens with the line 'tokenvault status \(profile)' prints"
+            // Without the profile at hand; ProfileFailure, which has it, prints the whole line.
+            return "sign in again with 'tokenvault login \(profile) --server URL' (URL: the MCP server's address), or \(ReauthenticationCommand.signIn) and import the new tokens with the line 'tokenvault status \(profile)' prints"
 
         case .clientRejected(let profile, _):
             return "register the client again and run 'tokenvault import \(profile) --client-id NEW_ID …' with new tokens"

@@ -1,8 +1,8 @@
 import TokenVault
 
-/// What brings a profile back after its refresh token was refused: a new sign-in, then this
-/// command with the new tokens on stdin. Every hint that asks for a re-authentication takes its
-/// words from here, so they change in one place (for a `tokenvault login`, say).
+/// What brings a profile back after its refresh token was refused: `tokenvault login` when the
+/// profile knows its MCP server, or a sign-in with another client and the import line with the
+/// new tokens on stdin. Every hint that asks for a re-authentication takes its words from here.
 enum ReauthenticationCommand {
     /// The first step, before the command.
     static let signIn = "sign in again with your MCP client"
@@ -27,8 +27,26 @@ enum ReauthenticationCommand {
         return line
     }
 
-    /// The whole advice: sign in, then the line with the new tokens on stdin.
+    /// `tokenvault login NAME --server URL` when the profile knows its MCP server: its `resource`
+    /// is the server's canonical URI (RFC 8707), which login discovers everything else from. Login
+    /// registers a client of its own when it has none; a profile with a pre-registered client
+    /// keeps the import line as well.
+    static func loginLine(_ name: String, _ profile: TokenProfile, selection: VaultSelection) -> String? {
+        guard let resource = profile.binding.resource else { return nil }
+        var words = ["tokenvault", "login", name]
+        if let vault = selection.vault { words += ["--vault", vault] }
+        if let keyfile = selection.keyfile { words += ["--keyfile", keyfile] }
+        words += ["--server", resource]
+        return words.map(ShellWord.quoted).joined(separator: " ")
+    }
+
+    /// The whole advice: login when it can, else (and as well) a sign-in with the MCP client and
+    /// the import line with the new tokens on stdin.
     static func advice(_ name: String, _ profile: TokenProfile, selection: VaultSelection) -> String {
-        "\(signIn), then import the new tokens (on stdin) with: \(line(name, profile, selection: selection))"
+        let importing = "import the new tokens (on stdin) with: \(line(name, profile, selection: selection))"
+        if let login = loginLine(name, profile, selection: selection) {
+            return "sign in again with '\(login)'; or \(signIn), then \(importing)"
+        }
+        return "\(signIn), then \(importing)"
     }
 }

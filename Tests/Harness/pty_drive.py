@@ -9,10 +9,14 @@ STEPS_JSON is a list of steps:
   {"signal": "TERM"}     send a signal to the command
   {"sleep": 0.2}
   {"echo": true}         record whether the terminal echoes now (ECHO in c_lflag)
+  {"run": [argv], "with": "regex"}
+                         run argv with the first match of regex in the output so far as its
+                         last argument, and type what it prints (a person copying an address
+                         from a browser)
 The child has the terminal as its controlling terminal and stdin, stdout and stderr, so Ctrl-C
 ("\u0003") and Ctrl-\\ ("\u001c") reach it through the line discipline, as from a keyboard.
 """
-import fcntl, json, os, select, signal, sys, termios, time
+import fcntl, json, os, re, select, signal, subprocess, sys, termios, time
 
 steps, argv = json.loads(sys.argv[1]), sys.argv[2:]
 master, slave = os.openpty()
@@ -52,6 +56,10 @@ for step in steps:
             pump(0.05)
     elif "send" in step:
         os.write(master, step["send"].encode())
+    elif "run" in step:
+        match = re.search(step["with"], output.decode(errors="replace"))
+        typed = subprocess.run(step["run"] + [match.group(0) if match else ""], capture_output=True, text=True).stdout
+        os.write(master, typed.strip().encode() + b"\n")
     elif "signal" in step:
         os.kill(pid, getattr(signal, "SIG" + step["signal"]))
     elif "sleep" in step:

@@ -29,6 +29,13 @@ Endpoints (issuer = ``http://127.0.0.1:<port>``):
 * ``POST /o/revoke_token/``   DOT's RFC 7009 revocation endpoint.
 * ``GET /.well-known/oauth-authorization-server``  RFC 8414 metadata.
 * ``GET /.well-known/oauth-protected-resource[/mcp]``  RFC 9728 metadata.
+* ``GET /o/authorize/``     DOT's authorization endpoint (PKCE S256 required). The fixture has
+  no login page: a request carrying ``X-Test-User: tokenvault-test-user`` is that user, signed
+  in; every test application skips the consent screen, so the GET redirects straight back with
+  a code. ``POST /o/authorize/`` with the same parameters and no ``allow`` is the user pressing
+  "Deny" (redirect with ``error=access_denied``).
+* ``POST /o/register/``       RFC 7591 dynamic client registration: creates a public
+  authorization-code client from the JSON metadata and answers 201 with ``client_id``.
 * ``GET|POST /mcp``  tiny protected resource: 401 + ``WWW-Authenticate: Bearer
   resource_metadata="..."`` without a valid bearer token, else 200
   ``{"ok": true, "scope": ..., "client_id": ...}``.
@@ -52,6 +59,10 @@ Test-control endpoints (JSON in, JSON out; tokens travel in the body or query):
   to ``/o/token/`` fail without touching any token (count 0 clears).
 * ``POST /test/delay`` ``{"delay_ms": N}`` makes every token request take N ms
   longer (inside the token lock); 0 clears.
+* ``POST /test/registration`` ``{"refuse": "invalid_client_metadata"}`` makes every
+  registration fail with that error (null accepts again).
+* ``POST /test/metadata`` ``{"code_challenge_methods": ["plain"], "registration": false}``
+  changes what the authorization server metadata advertises (null restores the default).
 
 Nothing that contains a token is logged unless ``--verbose``; with ``--verbose`` the
 access log and the *names* (never values) of request parameters go to stderr.
@@ -90,6 +101,9 @@ STATE = {
     "verbose": False,
     "fail_next": [],  # list of dicts, consumed one per token request
     "delay_ms": 0,
+    "refuse_registration": None,  # an RFC 7591 error code, or None
+    "code_challenge_methods": ["S256"],
+    "advertise_registration": True,
 }
 
 COUNTER_NAMES = (
@@ -99,6 +113,7 @@ COUNTER_NAMES = (
     "injected_failures",
     "mcp_ok",
     "mcp_unauthorized",
+    "registrations",
 )
 
 DEFAULT_CLIENT_ID = "tokenvault-test"
@@ -321,7 +336,7 @@ def make_views():
         get_refresh_token_model,
         set_token_value,
     )
-    from oauth2_provider.views import RevokeTokenView, TokenView
+    from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
     from oauthlib.common import generate_token
 
     Application = get_application_model()
@@ -329,6 +344,7 @@ def make_views():
     RefreshToken = get_refresh_token_model()
     dot_token_view = TokenView.as_view()
     dot_revoke_view = RevokeTokenView.as_view()
+    dot_authorize_view = AuthorizationView.as_view()
 
     def token_endpoint_url():
         return STATE["issuer"] + "/o/token/"
@@ -366,18 +382,21 @@ def make_views():
 
     def as_metadata(request):
         iss = STATE["issuer"]
-        return json_response({
+        document = {
             "issuer": iss,
-            "authorization_endpoint": iss + "/o/authorize/",  # not served: no interactive login here
+            "authorization_endpoint": iss + "/o/authorize/",
             "token_endpoint": token_endpoint_url(),
             "revocation_endpoint": iss + "/o/revoke_token/",
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "response_types_supported": ["code"],
-            "code_challenge_methods_supported": ["S256"],
+            "code_challenge_methods_supported": STATE["code_challenge_methods"],
             "scopes_supported": ["read", "write"],
-        })
+        }
+        if STATE["advertise_registration"]:
+            document["registration_endpoint"] = iss + "/o/register/"
+        return json_response(document)
 
     def pr_metadata(request):
         return json_response({
@@ -426,6 +445,7 @@ def make_views():
                 redirect_uris="http://127.0.0.1/callback",
                 authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
                 hash_client_secret=False,  # fixture: /test/seed must return the plaintext secret
+                skip_authorization=True,  # no consent screen: the fixture has no templates
             )
         changed = app.pk is None or app.client_type != wanted_type
         app.client_type = wanted_type
@@ -576,7 +596,87 @@ def make_views():
         STATE["delay_ms"] = ms
         return json_response({"ok": True, "delay_ms": ms})
 
+    def signed_in(request):
+        """The fixture's stand-in for a login session: the X-Test-User header names the user."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import AnonymousUser
+
+        if request.META.get("HTTP_X_TEST_USER") != TEST_USERNAME:
+            return AnonymousUser()
+        with WRITE_LOCK:
+            user, created = get_user_model().objects.get_or_create(username=TEST_USERNAME)
+            if created:
+                user.set_unusable_password()
+                user.save()
+        return user
+
+    @csrf_exempt
+    def authorize(request):
+        request.user = signed_in(request)
+        log_param_names(request, "/o/authorize/")
+        with WRITE_LOCK:
+            return dot_authorize_view(request)
+
+    @csrf_exempt
+    def register(request):
+        if request.method != "POST":
+            return error_response(405, "invalid_request", "POST only")
+        if STATE["refuse_registration"]:
+            return error_response(400, STATE["refuse_registration"], "registration refused by /test/registration")
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            redirect_uris = [str(u) for u in data.get("redirect_uris") or []]
+            grant_types = data.get("grant_types") or ["authorization_code"]
+            method = data.get("token_endpoint_auth_method", "client_secret_basic")
+        except (ValueError, UnicodeDecodeError) as e:
+            return error_response(400, "invalid_client_metadata", str(e))
+        if not redirect_uris:
+            return error_response(400, "invalid_redirect_uri", "redirect_uris is required")
+        if method != "none" or "authorization_code" not in grant_types:
+            return error_response(400, "invalid_client_metadata", "only public authorization_code clients")
+        with WRITE_LOCK:
+            app = Application(
+                name=str(data.get("client_name") or "registered client"),
+                client_type=Application.CLIENT_PUBLIC,
+                authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+                redirect_uris=" ".join(redirect_uris),
+                client_secret="",
+                skip_authorization=True,
+            )
+            app.save()
+            bump("registrations")
+        return json_response({
+            "client_id": app.client_id,
+            "client_id_issued_at": int(time.time()),
+            "client_name": app.name,
+            "redirect_uris": redirect_uris,
+            "grant_types": grant_types,
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none",
+        }, status=201)
+
+    @csrf_exempt
+    def registration_control(request):
+        if request.method != "POST":
+            return error_response(405, "invalid_request", "POST only")
+        STATE["refuse_registration"] = read_json(request).get("refuse") or None
+        return json_response({"ok": True, "refuse": STATE["refuse_registration"]})
+
+    @csrf_exempt
+    def metadata_control(request):
+        if request.method != "POST":
+            return error_response(405, "invalid_request", "POST only")
+        data = read_json(request)
+        methods = data.get("code_challenge_methods")
+        STATE["code_challenge_methods"] = ["S256"] if methods is None else list(methods)
+        STATE["advertise_registration"] = data.get("registration", True) is not False
+        return json_response({"ok": True})
+
     return {
+        "authorize": authorize, "register": register, "registration_control": registration_control,
+        "metadata_control": metadata_control,
         "token": token, "revoke": revoke, "as_metadata": as_metadata, "pr_metadata": pr_metadata,
         "mcp": mcp, "seed": seed, "stats": stats, "stats_reset": stats_reset, "expire": expire,
         "token_status": token_status, "fail_next": fail_next, "delay": delay,
@@ -590,6 +690,10 @@ def install_urls(urls_module):
     urls_module.urlpatterns = [
         path("o/token/", v["token"]),
         path("o/token", v["token"]),
+        path("o/authorize/", v["authorize"]),
+        path("o/register/", v["register"]),
+        path("test/registration", v["registration_control"]),
+        path("test/metadata", v["metadata_control"]),
         path("o/revoke_token/", v["revoke"]),
         path("o/revoke_token", v["revoke"]),
         path(".well-known/oauth-authorization-server", v["as_metadata"]),

@@ -1,7 +1,7 @@
 internal import CSodium
 
 /// The one file that calls libsodium (as swift-system routes every system call through one
-/// place): initialisation, guarded memory, secretbox, padding, BLAKE2b, randomness, base64,
+/// place): initialisation, guarded memory, secretbox, padding, BLAKE2b, SHA-256, randomness, base64,
 /// constant-time comparison and zeroing. Every function touches `Sodium.ready` before its first
 /// libsodium call.
 enum Sodium {
@@ -158,6 +158,19 @@ enum Sodium {
             key?.baseAddress?.assumingMemoryBound(to: UInt8.self), key?.count ?? 0
         )
         precondition(status == 0, "crypto_generichash rejected its parameters")
+    }
+
+    /// The byte length of a SHA-256 digest.
+    static let sha256ByteCount = Int(crypto_hash_sha256_BYTES)
+
+    /// SHA-256 (`crypto_hash_sha256`) of `message` into `output` (`sha256ByteCount` bytes): the
+    /// PKCE S256 code challenge (RFC 7636 §4.2).
+    static func sha256(into output: UnsafeMutableRawBufferPointer, message: UnsafeRawBufferPointer) {
+        precondition(ready && output.count == sha256ByteCount)
+        _ = crypto_hash_sha256(
+            output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+            message.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(message.count)
+        )
     }
 
     /// Compares two equally long buffers in time independent of their contents.

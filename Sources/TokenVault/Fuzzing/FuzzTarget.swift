@@ -23,6 +23,10 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     case retryAfter = "retry-after"
     /// ISO 8601 times from old token files.
     case iso8601
+    /// The address a browser is redirected to after a sign-in (`AuthorizationRedirect`): a
+    /// request target any local process can send to `login`'s listener, or a paste. The path
+    /// holds no query; a code is never empty; server text comes out without control characters.
+    case redirect
 
     /// Every target's name, for usage messages.
     package static var names: String { allCases.map(\.rawValue).joined(separator: " ") }
@@ -39,6 +43,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
             if let seconds = RetryAfter.seconds(from: String(decoding: input, as: UTF8.self), now: Self.now) {
                 precondition((0...86_400).contains(seconds), "Retry-After gave \(seconds) s")
             }
+        case .redirect: Self.redirect(input)
         case .iso8601:
             if let time = ISO8601.parse(String(decoding: input, as: UTF8.self)) {
                 // Years 1970 to 9999, shifted by an offset of at most ±99:99.
@@ -48,6 +53,16 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     private static let now: UnixTime = 1_750_000_000
+
+    private static func redirect(_ input: UnsafeRawBufferPointer) {
+        guard let redirect = AuthorizationRedirect(input) else { return }
+        precondition(!redirect.path.contains("?"), "a path with a query")
+        precondition(redirect.code.map { !$0.isEmpty } ?? true, "an empty code")
+        for text in [redirect.error, redirect.errorDescription].compactMap({ $0 }) {
+            precondition(!text.unicodeScalars.contains { $0.properties.generalCategory == .control }, "a control character in server text")
+        }
+        _ = try? redirect.code(expectedState: "state", issuer: "http://127.0.0.1:1")
+    }
 
     private static func json(_ input: UnsafeRawBufferPointer) {
         let buffer = SecureBuffer(copying: input)

@@ -5,7 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// libcurl, for the one request TokenVault makes: a form POST to a token endpoint. TLS
+/// libcurl, for the requests TokenVault makes: form POSTs to a token endpoint, metadata GETs and
+/// one JSON POST (dynamic client registration). TLS
 /// verification always on, no redirects followed, no proxy for loopback, capped body.
 enum Curl {
     /// libcurl, loaded (`dlopen`) and initialised (`curl_global_init`) once, by the first
@@ -116,7 +117,12 @@ enum Curl {
 
     /// GETs `url` (metadata documents: nothing secret is sent).
     static func get(url: EndpointURL, limits: HTTPLimits) throws(TransportFailure) -> HTTPResponse {
-        try perform(url: url, form: nil, authorization: nil, limits: limits)
+        try perform(url: url, form: nil, contentType: nil, authorization: nil, limits: limits)
+    }
+
+    /// POSTs a JSON document (a client registration, RFC 7591: nothing secret is sent).
+    static func postJSON(url: EndpointURL, body: Secret, limits: HTTPLimits) throws(TransportFailure) -> HTTPResponse {
+        try perform(url: url, form: body, contentType: "Content-Type: application/json", authorization: nil, limits: limits)
     }
 
     /// POSTs `form` (already encoded, in guarded memory) to `url`. `authorization` is a whole
@@ -126,11 +132,14 @@ enum Curl {
     static func postForm(
         url: EndpointURL, form: Secret, authorization: Secret?, limits: HTTPLimits
     ) throws(TransportFailure) -> HTTPResponse {
-        try perform(url: url, form: form, authorization: authorization, limits: limits)
+        try perform(
+            url: url, form: form, contentType: "Content-Type: application/x-www-form-urlencoded",
+            authorization: authorization, limits: limits
+        )
     }
 
     private static func perform(
-        url: EndpointURL, form: Secret?, authorization: Secret?, limits: HTTPLimits
+        url: EndpointURL, form: Secret?, contentType: StaticString?, authorization: Secret?, limits: HTTPLimits
     ) throws(TransportFailure) -> HTTPResponse {
         let curl = try library.get()
         guard let handle = curl.easyInit() else { throw .notSent("libcurl could not create a handle") }
@@ -143,8 +152,8 @@ enum Curl {
         defer { curl.freeAll(pinned) }
         if let entry = url.pinnedAddress { pinned = curl.append(pinned, entry) }
         headers = curl.append(headers, "Accept: application/json")
-        if form != nil {
-            headers = curl.append(headers, "Content-Type: application/x-www-form-urlencoded")
+        if form != nil, let contentType {
+            headers = curl.append(headers, UnsafeRawPointer(contentType.utf8Start).assumingMemoryBound(to: CChar.self))
             headers = curl.append(headers, "Expect:")
         }
         if let authorization {

@@ -16,6 +16,21 @@ public enum Discovery {
         public let issuer: String
         /// The token endpoint, checked as any token endpoint is (`EndpointURL`).
         public let tokenEndpoint: String
+        /// What a sign-in (`tokenvault login`) needs beyond a refresh; `import --server` ignores it.
+        public let authorization: AuthorizationMetadata
+    }
+
+    /// The authorization server's and the protected resource's metadata for the authorization
+    /// code flow. URLs are checked by the endpoint URL rules, or absent.
+    public struct AuthorizationMetadata: Sendable, Equatable {
+        /// `authorization_endpoint`; `nil` when the metadata has none (or an unusable one).
+        public let authorizationEndpoint: String?
+        /// `registration_endpoint` (RFC 7591); `nil` when the server offers no registration.
+        public let registrationEndpoint: String?
+        /// `code_challenge_methods_supported`, as listed (RFC 8414 §2).
+        public let codeChallengeMethods: [String]
+        /// The protected resource's `scopes_supported` (RFC 9728 §2), as listed.
+        public let resourceScopes: [String]
     }
 
     /// Runs the steps above against the MCP server at `server`. Blocks for the HTTP requests,
@@ -61,7 +76,16 @@ public enum Discovery {
             throw .invalidMetadata(asURL, "it has no token_endpoint")
         }
         do { _ = try EndpointURL(tokenEndpoint) } catch { throw .invalidMetadata(asURL, error.description) }
-        return Result(resource: resource, issuer: issuer, tokenEndpoint: tokenEndpoint)
+        func endpoint(_ name: String) -> String? {
+            serverMetadata[name].flatMap { (try? EndpointURL($0)) == nil ? nil : $0 }
+        }
+        let authorization = AuthorizationMetadata(
+            authorizationEndpoint: endpoint("authorization_endpoint"),
+            registrationEndpoint: endpoint("registration_endpoint"),
+            codeChallengeMethods: serverMetadata.list("code_challenge_methods_supported"),
+            resourceScopes: resourceMetadata.list("scopes_supported")
+        )
+        return Result(resource: resource, issuer: issuer, tokenEndpoint: tokenEndpoint, authorization: authorization)
     }
 
     /// Fetches the first URL that answers 200 with a JSON object.

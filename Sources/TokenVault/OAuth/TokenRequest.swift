@@ -8,9 +8,16 @@ struct TokenRequest {
     let echoes: EchoMask
 
     init(refreshToken: Secret, binding: RefreshBinding) {
-        var form = SecureWriter(capacity: 512 + refreshToken.count)
-        form.append("grant_type=refresh_token&refresh_token=")
-        refreshToken.withUnsafeBytes { form.appendFormEncoded($0) }
+        var grant = SecureWriter(capacity: 512 + refreshToken.count)
+        grant.append("grant_type=refresh_token&refresh_token=")
+        refreshToken.withUnsafeBytes { grant.appendFormEncoded($0) }
+        self.init(grant: grant, sending: [refreshToken], binding: binding)
+    }
+
+    /// The request for any grant: `grant` (its form parameters, already encoded), then the
+    /// client's credentials and `resource`. `secrets` are what the grant sends, for `echoes`.
+    init(grant: consuming SecureWriter, sending secrets: [Secret], binding: RefreshBinding) {
+        var form = grant
         switch binding.authMethod {
         case .none:
             form.append("&client_id=")
@@ -50,7 +57,7 @@ struct TokenRequest {
         } else {
             authorization = nil
         }
-        let sent = [refreshToken] + (binding.clientSecret.map { [$0] } ?? [])
+        let sent = secrets + (binding.clientSecret.map { [$0] } ?? [])
         echoes = EchoMask(secrets: sent, basicCredentials: basicCredentials)
     }
 }

@@ -3,11 +3,25 @@ import SystemPackage
 import Glibc
 #endif
 
-/// Runs a command quietly and returns its exit status (127 when it cannot start). The child gets
-/// this process's environment without the variables named in `hiding` (the vault key): the
-/// entries are filtered as pointers, so a hidden value is never copied.
-enum Subprocess {
+/// Runs a command quietly. The child gets this process's environment without the variables
+/// named in `hiding` (the vault key): the entries are filtered as pointers, so a hidden value is
+/// never copied. Its standard input, output and error are /dev/null.
+package enum Subprocess {
+    /// Runs the command to completion and returns its exit status (127 when it cannot start).
     static func run(_ arguments: [String], hiding hidden: [String]) -> Int32 {
+        guard let pid = spawn(arguments, hiding: hidden) else { return 127 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Starts the command (a browser) and does not wait for it: whether it could be started.
+    /// It runs on after this process exits.
+    package static func start(_ arguments: [String], hiding hidden: [String]) -> Bool {
+        spawn(arguments, hiding: hidden) != nil
+    }
+
+    private static func spawn(_ arguments: [String], hiding hidden: [String]) -> pid_t? {
         var environment: [UnsafeMutablePointer<CChar>?] = []
         let prefixes = hidden.map { $0 + "=" }
         var entry = environ
@@ -25,9 +39,7 @@ enum Subprocess {
         var argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, &environment) == 0 else { return 127 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, &environment) == 0 else { return nil }
+        return pid
     }
 }

@@ -43,7 +43,10 @@ struct ReauthenticationHintTests {
                                   stdin: #"{"access_token":"\#(secretMarker)-old","refresh_token":"\#(secretMarker)-spent","expires_in":-10}"#)
         let settings = try Self.settings(sandbox)
         let line = "tokenvault import p --token-endpoint \(server.tokenURL) \(client.expected)"
-        let advice = "sign in again with your MCP client, then import the new tokens (on stdin) with: \(line)"
+        let importing = "sign in again with your MCP client, then import the new tokens (on stdin) with: \(line)"
+        // A profile that knows its MCP server (its resource) is offered tokenvault login first.
+        let resource = client.options.firstIndex(of: "--resource").map { client.options[$0 + 1] }
+        let advice = resource.map { "sign in again with 'tokenvault login p --server \($0)'; or \(importing)" } ?? importing
 
         let token = try sandbox.run(["token", "p"])
         #expect(token.status == 20, "\(token.stderr)")

@@ -84,6 +84,14 @@ final class OAuthServer: @unchecked Sendable {
     }
 
     func stats() throws -> [String: Any] { try call("GET", "/test/stats") }
+    /// Makes the next `count` token requests fail with `status` and `error`, touching no token.
+    func failNext(count: Int = 1, status: Int, error: String) throws {
+        _ = try call("POST", "/test/fail-next", body: ["count": count, "status": status, "error": error])
+    }
+    /// Makes every dynamic client registration fail with `error` (nil accepts again).
+    func refuseRegistration(_ error: String?) throws { _ = try call("POST", "/test/registration", body: ["refuse": error ?? NSNull()]) }
+    /// What the authorization server metadata lists as `code_challenge_methods_supported`.
+    func advertiseCodeChallengeMethods(_ methods: [String]) throws { _ = try call("POST", "/test/metadata", body: ["code_challenge_methods": methods]) }
     func setDelay(milliseconds: Int) throws { _ = try call("POST", "/test/delay", body: ["delay_ms": milliseconds]) }
     func resetStats() throws { _ = try call("POST", "/test/stats/reset", body: [:]) }
 

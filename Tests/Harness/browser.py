@@ -1,0 +1,94 @@
+"""A stand-in for a person's browser during `tokenvault login`, signed in to the test
+authorization server (Tests/OAuthServer/server.py) as its test user.
+
+usage: browser.py MODE REPORT URL
+
+It opens URL (the authorization address tokenvault printed) with the header
+X-Test-User: tokenvault-test-user, the fixture's login session, takes the redirect the server
+answers with and, depending on MODE, goes on to the redirect target (tokenvault's loopback
+listener) as a browser would:
+
+  allow        follow the redirect as it is
+  deny         press "Deny": POST the authorization form without allow, follow the error redirect
+  wrong-state  follow the redirect with another state
+  no-code      follow the redirect without its code
+  bad-code     follow the redirect with the code altered
+  twice        follow the redirect, then the same address again (a reloaded tab)
+  idle         do nothing (a person who never signs in)
+  print        print the redirect target on stdout instead of following it (--no-browser)
+
+Each request to the loopback listener is appended to REPORT as one JSON line:
+{"status": 200, "body": "..."} or {"error": "connection refused"}.
+"""
+import json, sys, urllib.error, urllib.parse, urllib.request
+
+mode, report, url = sys.argv[1], sys.argv[2], sys.argv[3]
+USER = {"X-Test-User": "tokenvault-test-user"}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+opener = urllib.request.build_opener(NoRedirect, urllib.request.ProxyHandler({}))
+
+
+def give_up(problem):
+    with open(report, "a") as out:
+        out.write(json.dumps({"error": "authorization server: " + problem}) + "\n")
+    raise SystemExit(problem)
+
+
+def location(request):
+    try:
+        response = opener.open(request, timeout=20)
+        give_up("answered %d instead of a redirect" % response.status)
+    except urllib.error.HTTPError as answer:
+        if answer.code not in (301, 302, 303, 307):
+            give_up("answered %d: %s" % (answer.code, answer.read()[:300]))
+        target = answer.headers["Location"]
+        if not target.startswith("http://127.0.0.1:") or "/callback" not in target:
+            give_up("redirected to %s, not to the loopback listener" % target)
+        return target
+
+
+def visit(target):
+    try:
+        response = opener.open(urllib.request.Request(target), timeout=20)
+        entry = {"status": response.status, "body": response.read().decode()}
+    except urllib.error.HTTPError as answer:
+        entry = {"status": answer.code, "body": answer.read().decode()}
+    except (urllib.error.URLError, ConnectionError) as failure:
+        entry = {"error": str(getattr(failure, "reason", failure))}
+    with open(report, "a") as out:
+        out.write(json.dumps(entry) + "\n")
+
+
+def with_query(target, change):
+    parts = urllib.parse.urlsplit(target)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    change(query)
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+if mode == "idle":
+    sys.exit(0)
+if mode == "deny":
+    parts = urllib.parse.urlsplit(url)
+    form = urllib.parse.urlencode(urllib.parse.parse_qsl(parts.query)).encode()
+    target = location(urllib.request.Request(urllib.parse.urlunsplit(parts._replace(query="")), data=form, headers=USER))
+else:
+    target = location(urllib.request.Request(url, headers=USER))
+if mode == "print":
+    print(target)
+    sys.exit(0)
+if mode == "wrong-state":
+    target = with_query(target, lambda q: q.update(state="not-" + q.get("state", "")))
+elif mode == "no-code":
+    target = with_query(target, lambda q: q.pop("code", None))
+elif mode == "bad-code":
+    target = with_query(target, lambda q: q.update(code=q["code"][::-1]))
+visit(target)
+if mode == "twice":
+    visit(target)
