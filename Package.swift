@@ -58,14 +58,17 @@ let package = Package(
             dependencies: ["TokenVault"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"])]
         ),
-        // The full command, every subcommand; the front runs it with execv.
+        // The full command, every subcommand; the front runs it with execv. Linked with the
+        // toolchain's lld as the front is: with --static-swift-stdlib, GNU ld and gold print a
+        // note on every build about the static Foundation's use of mktemp, which lld does not.
         .executableTarget(
             name: "tokenvault-cli",
             dependencies: [
                 "TokenVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
         ),
         .executableTarget(
             name: "tokenvault-bench",
