@@ -166,21 +166,33 @@ extension VaultStore {
     /// Changes the settings of profile `name` under the writer lock and re-seals the vault, with
     /// the rules an import applies to the same values. Tokens, refresh history and failure
     /// state are kept. Throws `VaultError.profileMissing` when there is no such profile and
-    /// `ProfileSettingsError` for a value import would refuse; nothing is written then.
+    /// `ProfileSettingsError` for a value import would refuse; nothing is written then. Settings
+    /// the profile already has write nothing either (no new generation): the outcome lists no
+    /// change.
     @discardableResult
     public func changeSettings(_ name: String, _ settings: ProfileSettings) throws -> ProfileSettingsOutcome {
         guard ProfileName.isValid(name) else { throw VaultError.invalidProfileName(name) }
         try settings.validate()
-        return try update { profiles, _ in
-            guard var profile = profiles[name] else {
-                throw VaultError.profileMissing(profile: name, path: pathString, profiles: profiles.keys.sorted())
+        /// Ends the update without a write: `update` writes nothing when its change throws.
+        struct Unchanged: Error { let outcome: ProfileSettingsOutcome }
+        do {
+            return try update { profiles, _ in
+                guard var profile = profiles[name] else {
+                    throw VaultError.profileMissing(profile: name, path: pathString, profiles: profiles.keys.sorted())
+                }
+                let before = profile.binding
+                let changes = try profile.apply(settings, name: name)
+                let outcome = ProfileSettingsOutcome(
+                    profile: profile, changes: changes,
+                    refreshTokenRedirected: profile.refreshToken != nil
+                        && (before.tokenEndpoint != profile.binding.tokenEndpoint || before.clientID != profile.binding.clientID)
+                )
+                guard !changes.isEmpty else { throw Unchanged(outcome: outcome) }
+                profiles[name] = profile
+                return outcome
             }
-            let before = profile.binding
-            let changes = try profile.apply(settings, name: name)
-            profiles[name] = profile
-            let redirected = profile.refreshToken != nil
-                && (before.tokenEndpoint != profile.binding.tokenEndpoint || before.clientID != profile.binding.clientID)
-            return ProfileSettingsOutcome(profile: profile, changes: changes, refreshTokenRedirected: redirected)
+        } catch let unchanged as Unchanged {
+            return unchanged.outcome
         }
     }
 }

@@ -131,13 +131,16 @@ struct SetCommandTests {
         #expect(same.stderr.isEmpty)
     }
 
-    @Test("the same value again changes nothing and says so")
+    @Test("the same value again changes nothing, says so, and writes nothing")
     func unchanged() throws {
         let sandbox = try Sandbox()
         try sandbox.importProfile("p")
+        let before = try Data(contentsOf: URL(fileURLWithPath: sandbox.vault))
         let result = try sandbox.expectSuccess(["set", "p", "--client-id", "client-p"])
         #expect(result.stdout.isEmpty)
         #expect(result.stderr == "tokenvault: profile 'p' in \(sandbox.vault) already has these settings; nothing changed\n")
+        // The same bytes: no new generation, not even a re-seal under a new nonce.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.vault)) == before)
     }
 
     struct Refusal: Sendable, CustomTestStringConvertible {
