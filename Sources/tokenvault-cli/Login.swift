@@ -99,7 +99,8 @@ struct Login: ParsableCommand, DocumentedCommand {
             if noBrowser {
                 tokens = try session.complete(pasted: readPastedAddress(redirectURI: session.redirectURI))
             } else {
-                Browser.open(session.authorizationURL)
+                let page = Browser.open(session.authorizationURL)
+                defer { page?.remove() }
                 Reporter.note("waiting for the sign-in (at most \(seconds) s; Ctrl-C gives up)")
                 tokens = try session.awaitRedirect(timeout: seconds)
             }

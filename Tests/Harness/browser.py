@@ -3,7 +3,8 @@ authorization server (Tests/OAuthServer/server.py) as its test user.
 
 usage: browser.py MODE REPORT URL
 
-It opens URL (the authorization address tokenvault printed) with the header
+URL is the private page tokenvault hands a browser (a 0600 file that sends it on; in mode
+print, the address itself). It opens the authorization address with the header
 X-Test-User: tokenvault-test-user, the fixture's login session, takes the redirect the server
 answers with and, depending on MODE, goes on to the redirect target (tokenvault's loopback
 listener) as a browser would:
@@ -23,6 +24,20 @@ Each request to the loopback listener is appended to REPORT as one JSON line:
 import json, sys, urllib.error, urllib.parse, urllib.request
 
 mode, report, url = sys.argv[1], sys.argv[2], sys.argv[3]
+if mode != "print" and not url.startswith("/"):
+    # What tokenvault starts as the browser must never see the address on its command line.
+    with open(report, "a") as out:
+        out.write(json.dumps({"error": "the authorization address was on the browser's command line"}) + "\n")
+    raise SystemExit("the authorization address was on the browser's command line")
+if url.startswith("/"):
+    # tokenvault hands the browser a private page that sends it on (its command line, readable
+    # by every user, never holds the address): read it as a browser would.
+    import html, os, re, stat
+    info = os.stat(url)
+    if stat.S_IMODE(info.st_mode) != 0o600 or stat.S_IMODE(os.stat(os.path.dirname(url)).st_mode) != 0o700:
+        raise SystemExit("the sign-in page is not private: %o in %o" % (stat.S_IMODE(info.st_mode), stat.S_IMODE(os.stat(os.path.dirname(url)).st_mode)))
+    with open(url) as page:
+        url = html.unescape(re.search(r'http-equiv="refresh" content="0; url=([^"]*)"', page.read()).group(1))
 USER = {"X-Test-User": "tokenvault-test-user"}
 
 
