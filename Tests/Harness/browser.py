@@ -16,6 +16,7 @@ listener) as a browser would:
   bad-code     follow the redirect with the code altered
   twice        follow the redirect, then the same address again (a reloaded tab)
   idle         do nothing (a person who never signs in)
+  trickle      connect to the listener first and send a request line a byte every half second
   print        print the redirect target on stdout instead of following it (--no-browser)
 
 Each request to the loopback listener is appended to REPORT as one JSON line:
@@ -88,6 +89,19 @@ def with_query(target, change):
 
 
 if mode == "idle":
+    sys.exit(0)
+if mode == "trickle":
+    # A local client that connects to the listener first and sends its request line one byte at a
+    # time, never finishing it, for up to two minutes.
+    import socket, time
+    callback = urllib.parse.urlsplit(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["redirect_uri"])
+    connection = socket.create_connection((callback.hostname, callback.port))
+    try:
+        for byte in ("GET /callback?" + "x" * 200).encode():
+            connection.send(bytes([byte]))
+            time.sleep(0.5)
+    except OSError:
+        pass
     sys.exit(0)
 if mode == "deny":
     parts = urllib.parse.urlsplit(url)

@@ -78,7 +78,11 @@ final class LoopbackListener {
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            guard let request = Self.readHead(connection) else { continue }
+            // One budget for the whole request line: 5 s, and never past the sign-in's deadline
+            // (SO_RCVTIMEO alone restarts with every byte, so a client trickling one byte at a
+            // time would hold the listener for hours).
+            let budget = min(ContinuousClock.now + .seconds(5), deadline)
+            guard let request = Self.readHead(connection, until: budget) else { continue }
             let (target, targetPath) = request.withUnsafeBytes { Self.target(of: $0) }
             guard targetPath == path, let target else {
                 Self.respond(connection, Page(status: 404, text: "Not found."))
@@ -91,13 +95,19 @@ final class LoopbackListener {
     }
 
     /// The request line and headers, at most 16 KiB, in guarded memory; `nil` when the
-    /// connection ends or stalls first.
-    private static func readHead(_ connection: Int32) -> Secret? {
+    /// connection ends first or has not sent its request line by `deadline`.
+    private static func readHead(_ connection: Int32, until deadline: ContinuousClock.Instant) -> Secret? {
         let buffer = SecureBuffer(count: 16 * 1024)
         var count = 0
         while count < buffer.count {
-            let received = recv(connection, buffer.base + count, buffer.count - count, 0)
-            if received < 0, errno == EINTR { continue }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return nil }
+            var poller = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32(clamping: Int64((remaining / .milliseconds(1)).rounded(.up))))
+            if ready < 0, errno == EINTR { continue }
+            guard ready > 0 else { return nil }
+            let received = recv(connection, buffer.base + count, buffer.count - count, Int32(MSG_DONTWAIT))
+            if received < 0, errno == EINTR || errno == EAGAIN { continue }
             guard received > 0 else { return nil }
             count += received
             let head = UnsafeRawBufferPointer(start: buffer.base, count: count)

@@ -276,6 +276,18 @@ struct LoginFlowTests {
         #expect(try fixture.vaultBytes() == before, "the vault changed")
     }
 
+    @Test("a local client trickling its request a byte at a time holds the listener 5 s at most, never past --timeout")
+    func tricklingClient() throws {
+        let fixture = try Fixture()
+        let started = ContinuousClock.now
+        let result = try fixture.login("readonly", ["--timeout", "3s"], mode: "trickle")
+        let elapsed = ContinuousClock.now - started
+        #expect(result.status == 26, "\(result.stderr)")
+        #expect(result.stderr.contains("no sign-in came back within 3 s"), "\(result.stderr)")
+        // Not a speed figure: a listener that let the trickle run would take its whole two minutes.
+        #expect(elapsed < .seconds(30), "login took \(elapsed)")
+    }
+
     @Test("the listener answers one callback and closes: a second one (a reloaded tab) finds nothing listening")
     func secondCallback() throws {
         let fixture = try Fixture()
