@@ -58,7 +58,7 @@ enum AuthorizationCodeGrant {
         switch TokenResponse(response, echoes: request.echoes) {
         case .tokens(let tokens):
             guard let accessToken = tokens.accessToken, tokens.refused.isEmpty else {
-                throw .exchangeMalformed("the token endpoint answered with \(tokens.refused.joined(separator: " and ")) that is not visible ASCII")
+                throw .exchangeMalformed(tokens.refusal)
             }
             return Exchanged(tokens: tokens, accessToken: accessToken, sentAt: sentAt)
         case .malformed(let detail):

@@ -6,6 +6,13 @@ enum TokenResponse {
         let refreshToken: Secret?
         /// The token members present but refused: not visible ASCII.
         let refused: [String]
+
+        /// What was wrong with the tokens, for messages: each refused member with its own
+        /// article ("an access_token … and a refresh_token that is not visible ASCII").
+        var refusal: String {
+            let refused = refused.map { "\($0 == "access_token" ? "an" : "a") \($0) that is not visible ASCII" }
+            return "the token endpoint answered with \(refused.joined(separator: " and "))"
+        }
         let tokenType: String?
         let scope: String?
         let expiresIn: Int64?

@@ -195,8 +195,7 @@ struct RefreshEngine: Sendable {
 
     /// What was wrong with the tokens of a 2xx answer, for messages and `last_error`.
     static func refusal(_ tokens: TokenResponse.Tokens) -> String {
-        let refused = tokens.refused.map { "\($0 == "access_token" ? "an" : "a") \($0) that is not visible ASCII" }
-        var text = "the token endpoint answered with \(refused.joined(separator: " and "))"
+        var text = tokens.refusal
         if tokens.accessToken == nil, tokens.refreshToken != nil {
             text += "; kept the refresh token it rotated to"
         } else if tokens.refused.contains("refresh_token") {
