@@ -1,3 +1,4 @@
+import SystemPackage
 import TokenVault
 #if canImport(Glibc)
 import Glibc
@@ -71,16 +72,12 @@ enum Browser {
             <body><p><a href="\(escaped)">Continue to sign in</a></p></body></html>
 
             """
-        let descriptor = Glibc.open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            rmdir(folder)
-            return nil
-        }
-        let bytes = Array(html.utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
         let page = Page(folder: folder, file: file)
-        guard written == bytes.count else {
+        do {
+            let descriptor = try PrivateFile.createExclusively(FilePath(file))
+            defer { try? descriptor.close() }
+            try Array(html.utf8).withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Void in try descriptor.writeAll(bytes) }
+        } catch {
             page.remove()
             return nil
         }

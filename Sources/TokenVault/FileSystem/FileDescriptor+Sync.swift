@@ -35,7 +35,7 @@ extension FileDescriptor {
     }
 
     /// Writes every byte, retrying short writes.
-    func writeAll(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
+    package func writeAll(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
         var offset = 0
         while offset < bytes.count {
             do {

@@ -2,7 +2,7 @@ import SystemPackage
 
 /// Opening files that must be private to their owner: regular, owned by the current user, no
 /// access for group or others, and (where asked) not reached through a symbolic link.
-enum PrivateFile {
+package enum PrivateFile {
     static let privateMode: FilePermissions = [.ownerRead, .ownerWrite]
 
     /// Checks an open file's `fstat`.
@@ -51,7 +51,7 @@ enum PrivateFile {
 
     /// Creates `path` exclusively with mode 0600 (whatever the umask: it can only clear bits) and
     /// never through a symbolic link.
-    static func createExclusively(_ path: FilePath, access: FileDescriptor.AccessMode = .writeOnly) throws(FileError) -> FileDescriptor {
+    package static func createExclusively(_ path: FilePath, access: FileDescriptor.AccessMode = .writeOnly) throws(FileError) -> FileDescriptor {
         do {
             return try FileDescriptor.open(
                 path, access, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
