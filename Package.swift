@@ -33,6 +33,10 @@ let package = Package(
         .systemLibrary(name: "CProcess"),
         // sync_file_range, which Glibc's Swift module leaves out (Sources/CFile/shim.h).
         .systemLibrary(name: "CFile"),
+        // libpq's prototypes, declared in the shim: libpq is loaded with dlopen by the first
+        // PostgreSQL vault, so file vaults' users neither load it nor need its headers to build
+        // (Sources/CPostgres/shim.h).
+        .systemLibrary(name: "CPostgres"),
         .target(
             name: "TokenVault",
             dependencies: [
@@ -40,6 +44,7 @@ let package = Package(
                 "CCurl",
                 "CProcess",
                 "CFile",
+                "CPostgres",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]

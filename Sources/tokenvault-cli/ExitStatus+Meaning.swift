@@ -15,11 +15,11 @@ extension ExitStatus {
         case .unsupportedVersion: return "the vault has a format version or flags this build does not read"
         case .insecurePermissions:
             return "a vault or lock file is a symlink or not a regular file; a vault, lock file, keyfile or client-secret file is not private to its owner or is owned by another user; or (for writes) the vault's folder is another user's or writable by group or others; or keyfile add/remove was given a symbolic link"
-        case .tokenUnavailable: return "OAuth token unavailable: no vault, no such profile, or a profile without tokens"
+        case .tokenUnavailable: return "OAuth token unavailable: no vault (for PostgreSQL: no tables yet, or no row of that vault name), no such profile, or a profile without tokens"
         case .alreadyExists: return "refusing to overwrite an existing file, or to add a key a keyfile already holds (keyfile add)"
         case .ioFailure:
             return "reading, writing or removing a file failed (disk full, read-only file system, …); or --remove-plaintext left the plaintext file in place because the path names another file or the file has other hard links (the profile was imported); or --from FILE or an MCP client's store changed after it was read (nothing was imported, or, if it changed after the vault was written, the file was kept)"
-        case .busy: return "another process held the writer lock for too long (60 s)"
+        case .busy: return "another process held the writer lock for too long (60 s), or other writers of a PostgreSQL vault kept replacing it for that long"
         case .invalidInput:
             return "the token input (stdin, the prompt or --from) is not usable: malformed, not token-shaped, or --from is missing, a symbolic link or not a regular file; or an MCP client's store (--from-client) is missing, not in the shape that client writes, or holds no token chain"
         case .reauthenticationRequired:
@@ -27,12 +27,17 @@ extension ExitStatus {
         case .clientRejected: return "the authorization server no longer accepts the OAuth client, or refused to register one (login); register again and re-import"
         case .configurationRejected:
             return "the token endpoint refused the request as configured (invalid_target, a redirect, …), or discovery found no usable metadata (for login: also an authorization server without PKCE S256)"
-        case .transient: return "the token endpoint (or, for login, the authorization server) is unreachable or failing for now; retry later"
+        case .transient:
+            return "the token endpoint (or, for login, the authorization server), or a PostgreSQL vault's database, is unreachable or failing for now; retry later"
         case .sealFailed: return "refreshed, but the new tokens could not be sealed into the vault"
         case .staleInput:
             return "import: the tokens are an older copy of the profile's chain (a refresh token the vault has rotated away from, or a created_at before the profile's current refresh token); --force imports them anyway"
         case .signInIncomplete:
             return "login: the sign-in did not complete: it was denied or refused in the browser (an error redirect such as access_denied), the redirect did not match (another state, no code), or none came within --timeout; nothing was written"
+        case .databaseRefused:
+            return "a PostgreSQL vault's database refused this client as configured (authentication, a privilege, an unknown database or role, TLS), or libpq (libpq.so.5) is not installed"
+        case .rolledBack:
+            return "the vault is at an older generation than this process had already seen: it was restored from an older copy while the process ran; nothing was served from it"
         case .checkFailed: return "status --check: a profile needs attention"
         case .auditFindings: return "audit: findings are left to fix"
         case .commandNotRunnable: return "exec: the command was found but could not be run; or tokenvault-cli beside tokenvault cannot be run"
@@ -46,6 +51,7 @@ extension ExitStatus {
     /// What opening the vault with a key can end in.
     static let openingVault: [ExitStatus] = [
         .keyUnavailable, .wrongKey, .vaultDamaged, .unsupportedVersion, .insecurePermissions, .tokenUnavailable, .ioFailure,
+        .transient, .databaseRefused, .rolledBack,
     ]
 
     /// What writing the vault can end in, on top of opening it.
@@ -53,6 +59,6 @@ extension ExitStatus {
 
     /// What a refresh at the token endpoint can end in, on top of writing the vault.
     static let refreshing: [ExitStatus] = writingVault + [
-        .reauthenticationRequired, .clientRejected, .configurationRejected, .transient, .sealFailed,
+        .reauthenticationRequired, .clientRejected, .configurationRejected, .sealFailed,
     ]
 }

@@ -48,6 +48,12 @@ enum ExitStatus: Int32, CaseIterable {
     /// `login`: the sign-in did not complete: denied or refused in the browser (an error
     /// redirect), a redirect that does not match (state, code), or none within `--timeout`.
     case signInIncomplete = 26
+    /// A PostgreSQL vault's database refused this client as configured (authentication, a
+    /// privilege, an unknown database or role, TLS), or libpq is not installed.
+    case databaseRefused = 27
+    /// The vault is at an older generation than this process had already seen: it was restored
+    /// from an older copy while the process ran.
+    case rolledBack = 28
     /// `status --check`: a profile needs attention (re-authentication, a rejected client, an
     /// expired token that could not be refreshed, a refresh token expiring soon).
     case checkFailed = 30
@@ -86,6 +92,15 @@ enum ExitStatus: Int32, CaseIterable {
         case .invalidProfileName: self = .usage
         case .resealMismatch: self = .invalidInput
         case .file(let error): self.init(error)
+        case .database(_, let failure):
+            switch failure {
+            case .unavailable: self = .transient
+            case .refused, .noLibrary: self = .databaseRefused
+            case .notInitialized: self = .tokenUnavailable
+            }
+        case .versionConflict: self = .busy
+        case .rolledBack: self = .rolledBack
+        case .leaseLost: self = .transient
         }
     }
 
@@ -146,6 +161,7 @@ extension ConfigurationError: ReportedError {
     var hint: String? {
         switch self {
         case .badHTTPTimeout: return "unset it or set e.g. \(VaultConfiguration.httpTimeoutVariable)=30"
+        case .badVaultAddress: return "write it as postgresql://USER@HOST/DATABASE?vault=NAME or postgresql:host=HOST dbname=DATABASE vault=NAME (README, 'Running on several hosts')"
         }
     }
 }

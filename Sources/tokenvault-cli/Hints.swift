@@ -8,7 +8,11 @@ extension VaultError {
     /// The command that fixes it.
     var hint: String? {
         switch self {
-        case .vaultMissing(let path): return Self.missingVaultHint(FilePath(path))
+        case .vaultMissing(let path):
+            if PostgresAddress.isAddress(path) {
+                return "create it with 'tokenvault init --vault ADDRESS' (as a role that may create the tables the first time: SECURITY.md, 'PostgreSQL vaults'), or copy a vault file there with 'tokenvault copy --from FILE --to ADDRESS'"
+            }
+            return Self.missingVaultHint(FilePath(path))
         case .profileMissing(let profile, _, let profiles):
             return Self.missingProfileHint(profile, among: profiles, offeringImport: false)
         case .unreadable(_, let cause):
@@ -27,6 +31,23 @@ extension VaultError {
         case .invalidProfileName: return "choose a name like 'readonly' or 'admin'"
         case .resealMismatch: return nil
         case .file(let error): return error.hint
+        case .database(_, let failure):
+            switch failure {
+            case .unavailable:
+                return "check that the database is up and reachable from here (psql with the same address), then retry; a valid token already held by a running app is still served"
+            case .refused:
+                return "check the address, the role's password (~/.pgpass or PGPASSFILE, never in the address) and its grants (SECURITY.md, 'PostgreSQL vaults'), e.g. with psql and the same address"
+            case .notInitialized:
+                return "create the tables with 'tokenvault init --vault ADDRESS' as a role that may create them (SECURITY.md, 'PostgreSQL vaults')"
+            case .noLibrary:
+                return "install libpq (Debian/Ubuntu: apt install libpq5)"
+            }
+        case .versionConflict:
+            return "retry; other writers were changing the vault at the same time"
+        case .rolledBack:
+            return "if restoring that copy was meant, restart the process to accept it, then 'tokenvault status' names the profiles that need 'tokenvault login'; otherwise restore the newest copy"
+        case .leaseLost:
+            return "retry; if it goes on, check the database's health and this host's connection to it"
         }
     }
 }

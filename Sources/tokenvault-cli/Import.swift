@@ -147,7 +147,7 @@ struct Import: ParsableCommand, DocumentedCommand {
     /// What an import did, for `--json`: names, URLs, times and the refresh token's fingerprint
     /// (the text output shows the same), never a token.
     struct Imported {
-        let vault: VaultLocation
+        let vault: VaultAddress
         let profile: String
         let outcome: ImportOutcome
         let discovered: Bool
@@ -157,7 +157,7 @@ struct Import: ParsableCommand, DocumentedCommand {
             var out = JSONOutput()
             out.beginObject()
             out.field("schema", .integer(1))
-            out.field("vault", .string(vault.path.string))
+            out.field("vault", .string(vault.description))
             out.field("profile", .string(profile))
             out.field("replaced", .bool(outcome.replaced))
             out.field("access_token_expires_at", .integer(record.expiresAt))
@@ -229,13 +229,13 @@ struct Import: ParsableCommand, DocumentedCommand {
         )
         let record = outcome.profile
         let replaced = outcome.replaced
-        Reporter.note("\(replaced ? "replaced" : "imported") profile '\(profile)' in \(store.location.path): access token \(Describe.access(record, now: now)), refresh token \(record.refreshToken.map { "fp:" + $0.fingerprint } ?? "none")")
+        Reporter.note("\(replaced ? "replaced" : "imported") profile '\(profile)' in \(store.address): access token \(Describe.access(record, now: now)), refresh token \(record.refreshToken.map { "fp:" + $0.fingerprint } ?? "none")")
         if tokens.refreshToken == nil {
             Reporter.warning("profile '\(profile)' has no refresh token: it works until the access token expires, then needs a new import")
         }
         if fromClient == nil {
             Reporter.note("stop other clients (MCP Inspector, the old app) from refreshing this token chain: its next refresh rotates the refresh token")
         }
-        return Imported(vault: store.location, profile: profile, outcome: outcome, discovered: discoveryServer != nil)
+        return Imported(vault: store.address, profile: profile, outcome: outcome, discovered: discoveryServer != nil)
     }
 }

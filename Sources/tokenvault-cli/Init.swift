@@ -31,6 +31,6 @@ struct Init: ParsableCommand, DocumentedCommand {
                 status: .alreadyExists
             )
         }
-        Reporter.note("created an empty vault at \(store.location.path) sealed with key id \(store.keys.sealingKey.id)")
+        Reporter.note("created an empty vault at \(store.address) sealed with key id \(store.keys.sealingKey.id)")
     }
 }

@@ -5,8 +5,8 @@ import TokenVault
 /// selected vault and the key id that sealed it, a vault it was probably meant to be, the
 /// default keyfile, and what named the keyfile in force.
 struct KeyFacts {
-    /// The selected vault.
-    let vault: FilePath
+    /// The selected vault: its path, or its PostgreSQL address.
+    let vault: String
     /// What is at `vault`.
     let vaultFinding: VaultProbe.Finding
     /// When there is no vault at `vault`: a vault a typo (or an unexpanded `~`) away.
@@ -18,9 +18,16 @@ struct KeyFacts {
     let keyfileOrigin: String?
 
     init(_ configuration: VaultConfiguration) {
-        vault = configuration.location.path
-        vaultFinding = VaultProbe.look(at: vault)
-        similarVault = vaultFinding == .nothing ? PathGuess.similarVault(to: vault) : nil
+        vault = configuration.address.description
+        if let location = configuration.address.fileLocation {
+            vaultFinding = VaultProbe.look(at: location.path)
+            similarVault = vaultFinding == .nothing ? PathGuess.similarVault(to: location.path) : nil
+        } else {
+            // A database is not looked into without a key: taken as holding a vault, so that no
+            // hint offers a new key for it.
+            vaultFinding = .vault(sealedWith: nil)
+            similarVault = nil
+        }
         defaultKeyfile = configuration.keyLookup.defaultKeyfile
         if case .keyfile(_, let origin) = configuration.keySource { keyfileOrigin = origin } else { keyfileOrigin = nil }
     }

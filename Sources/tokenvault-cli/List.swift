@@ -27,7 +27,7 @@ struct List: ParsableCommand, DocumentedCommand {
         var out = JSONOutput()
         out.beginObject()
         out.field("schema", .integer(1))
-        out.field("vault", .string(store.location.path.string))
+        out.field("vault", .string(store.address.description))
         out.beginArray("profiles")
         for name in names { out.element(.string(name)) }
         out.endArray()

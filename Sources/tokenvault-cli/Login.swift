@@ -110,7 +110,7 @@ struct Login: ParsableCommand, DocumentedCommand {
         let now = tokens.issuedAt ?? WallClock.now
         let outcome = try store.importProfile(profile, TokenProfile(imported: tokens, binding: session.binding, now: now))
         let record = outcome.profile
-        Reporter.note("signed in: \(outcome.replaced ? "replaced" : "created") profile '\(profile)' in \(store.location.path): access token \(Describe.access(record, now: now)), refresh token \(record.refreshToken.map { "fp:" + $0.fingerprint } ?? "none"), client \(record.binding.clientID)")
+        Reporter.note("signed in: \(outcome.replaced ? "replaced" : "created") profile '\(profile)' in \(store.address): access token \(Describe.access(record, now: now)), refresh token \(record.refreshToken.map { "fp:" + $0.fingerprint } ?? "none"), client \(record.binding.clientID)")
         if tokens.refreshToken == nil {
             Reporter.warning("the server issued no refresh token: profile '\(profile)' works until the access token expires, then needs another 'tokenvault login'")
         }

@@ -74,7 +74,7 @@ struct Refresh: AsyncParsableCommand, DocumentedCommand {
             report(outcome)
             outcomes.append(outcome)
         }
-        if json { print(Self.json(outcomes, vault: tokens.store.location)) }
+        if json { print(Self.json(outcomes, vault: tokens.store.address)) }
         for case .failure(let error) in outcomes.lazy.map(\.result) { throw ExitCode(Failure.status(error).rawValue) }
     }
 
@@ -89,11 +89,11 @@ struct Refresh: AsyncParsableCommand, DocumentedCommand {
         }
     }
 
-    static func json(_ outcomes: [Outcome], vault: VaultLocation) -> String {
+    static func json(_ outcomes: [Outcome], vault: VaultAddress) -> String {
         var out = JSONOutput()
         out.beginObject()
         out.field("schema", .integer(1))
-        out.field("vault", .string(vault.path.string))
+        out.field("vault", .string(vault.description))
         out.beginArray("profiles")
         for outcome in outcomes {
             out.beginObject()

@@ -24,9 +24,9 @@ struct Remove: ParsableCommand, DocumentedCommand {
         let store = try options.store()
         try store.update { profiles, _ in
             guard profiles.removeValue(forKey: profile) != nil else {
-                throw VaultError.profileMissing(profile: profile, path: store.location.path.string, profiles: profiles.keys.sorted())
+                throw VaultError.profileMissing(profile: profile, path: store.address.description, profiles: profiles.keys.sorted())
             }
         }
-        Reporter.note("removed profile '\(profile)' from \(store.location.path)")
+        Reporter.note("removed profile '\(profile)' from \(store.address)")
     }
 }

@@ -42,9 +42,9 @@ struct RotateKey: ParsableCommand, DocumentedCommand {
         let previous = try store.rotate(to: newKeys)
         let target = newKeys.sealingKey.id
         if previous == target {
-            Reporter.note("re-sealed \(store.location.path) under key id \(target) (it was already sealed with it)")
+            Reporter.note("re-sealed \(store.address) under key id \(target) (it was already sealed with it)")
         } else {
-            Reporter.note("re-sealed \(store.location.path): key id \(previous) → \(target); the old key no longer opens it")
+            Reporter.note("re-sealed \(store.address): key id \(previous) → \(target); the old key no longer opens it")
             Reporter.note("next: make \(newKeyfile)'s key the only one in every keyfile that opens this vault")
         }
         if json {
@@ -52,7 +52,7 @@ struct RotateKey: ParsableCommand, DocumentedCommand {
             var out = JSONOutput()
             out.beginObject()
             out.field("schema", .integer(1))
-            out.field("vault", .string(store.location.path.string))
+            out.field("vault", .string(store.address.description))
             out.field("previous_key_id", .string(previous.description))
             out.field("key_id", .string(target.description))
             out.field("changed", .bool(previous != target))

@@ -118,10 +118,10 @@ struct SetSettings: ParsableCommand, DocumentedCommand {
             throw CommandFailure(message: error.description, hint: Self.hint(error), status: .usage)
         }
         guard !outcome.changes.isEmpty else {
-            Reporter.note("profile '\(profile)' in \(store.location.path) already has these settings; nothing changed")
+            Reporter.note("profile '\(profile)' in \(store.address) already has these settings; nothing changed")
             return
         }
-        var text = "changed profile '\(profile)' in \(store.location.path):\n"
+        var text = "changed profile '\(profile)' in \(store.address):\n"
         for change in outcome.changes {
             text += "  \(change.setting): \(change.old ?? "(none)") → \(change.new ?? "(none)")\n"
         }

@@ -49,7 +49,7 @@ struct Status: ParsableCommand, DocumentedCommand {
         var names = snapshot.profiles.keys.sorted()
         if let profile {
             guard snapshot.profiles[profile] != nil else {
-                throw VaultError.profileMissing(profile: profile, path: store.location.path.string, profiles: names)
+                throw VaultError.profileMissing(profile: profile, path: store.address.description, profiles: names)
             }
             names = [profile]
         }
@@ -59,10 +59,10 @@ struct Status: ParsableCommand, DocumentedCommand {
             ProfileHealth.problems(of: profile, now: now, warnWithin: window, vaultRestored: restored.isRestored).map { (name, $0) }
         } : []
         if json {
-            print(Self.json(snapshot: snapshot, location: store.location, profiles: profiles, now: now,
+            print(Self.json(snapshot: snapshot, location: store.address, profiles: profiles, now: now,
                             history: restored, check: check ? (warnDays, problems) : nil))
         } else {
-            print(Self.table(snapshot: snapshot, location: store.location, profiles: profiles, now: now, history: restored, selection: options.selection), terminator: "")
+            print(Self.table(snapshot: snapshot, location: store.address, profiles: profiles, now: now, history: restored, selection: options.selection), terminator: "")
             if check { print(Self.checkReport(problems, profiles: profiles, warnDays: warnDays, selection: options.selection), terminator: "") }
         }
         if !problems.isEmpty { throw ExitCode(ExitStatus.checkFailed.rawValue) }
@@ -126,10 +126,10 @@ struct Status: ParsableCommand, DocumentedCommand {
     }
 
     static func table(
-        snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime, history: VaultHistory,
+        snapshot: VaultSnapshot, location: VaultAddress, profiles: [(String, TokenProfile)], now: UnixTime, history: VaultHistory,
         selection: VaultSelection
     ) -> String {
-        var out = "vault \(location.path)  generation \(snapshot.generation)  key id \(snapshot.sealedWith)"
+        var out = "vault \(location)  generation \(snapshot.generation)  key id \(snapshot.sealedWith)"
         if !snapshot.sealedWithCurrentKey {
             out += " (an older key: re-sealed under the first key at the next write)"
         }
@@ -178,13 +178,13 @@ struct Status: ParsableCommand, DocumentedCommand {
     }
 
     static func json(
-        snapshot: VaultSnapshot, location: VaultLocation, profiles: [(String, TokenProfile)], now: UnixTime,
+        snapshot: VaultSnapshot, location: VaultAddress, profiles: [(String, TokenProfile)], now: UnixTime,
         history: VaultHistory, check: (warnDays: Int, problems: [(String, ProfileHealth.Problem)])? = nil
     ) -> String {
         var out = JSONOutput()
         out.beginObject()
         out.field("schema", .integer(1))
-        out.field("vault", .string(location.path.string))
+        out.field("vault", .string(location.description))
         out.field("generation", .unsigned(snapshot.generation))
         out.field("sealed_with_key_id", .string(snapshot.sealedWith.description))
         out.field("sealed_with_current_key", .bool(snapshot.sealedWithCurrentKey))

@@ -57,6 +57,9 @@ enum Front {
         let configuration = try VaultConfiguration(logger: FrontLogging.logger)
         // The full command warns about a key source shadowed by another.
         guard configuration.shadowedKeySources.isEmpty else { return false }
+        // A PostgreSQL vault is the full command's: libpq is loaded with dlopen, which a static
+        // executable must not do with another build's glibc.
+        guard configuration.address.fileLocation != nil else { return false }
         let snapshot = try configuration.store().read()
         guard let stored = snapshot.profiles[profile],
               let token = RefreshPolicy.tokenWithoutRefresh(of: stored, now: WallClock.now),

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// One way from the environment to a configured vault, used by the `tokenvault` command and by
-/// apps alike: which file (`--vault`, else `TOKENVAULT_PATH`, else the default path), which key
+/// apps alike: which vault (`--vault`, else `TOKENVAULT_PATH`, else the default path; a file, or a
+/// PostgreSQL address), which key
 /// source (`--keyfile`, else `TOKENVAULT_KEY`, else `TOKENVAULT_KEYFILE`, else the default
 /// keyfile `$XDG_CONFIG_HOME/tokenvault/key` or `~/.config/tokenvault/key` if it exists), how
 /// long a token request may take (`TOKENVAULT_HTTP_TIMEOUT`), and the logger everything built
@@ -15,8 +16,8 @@ import Glibc
 ///     let configuration = try VaultConfiguration(logger: logger)
 ///     let tokens = try configuration.tokenManager()
 public struct VaultConfiguration: Sendable {
-    /// The vault file.
-    public var location: VaultLocation
+    /// The vault: a file, or a row of a PostgreSQL database.
+    public var address: VaultAddress
     /// The key source in force; `nil` when none is set and there is no default keyfile (then
     /// `store()` throws `KeyError.noKey`).
     public var keySource: KeySource? {
@@ -43,7 +44,11 @@ public struct VaultConfiguration: Sendable {
     /// `--vault` and `--keyfile` say, if given; each comes before the variables. Variables are
     /// read by name: the environment is never enumerated, so the key variable is never copied here.
     public init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws(ConfigurationError) {
-        location = VaultLocation.resolve(explicit: vault)
+        do {
+            address = try VaultAddress.resolve(explicit: vault)
+        } catch {
+            throw .badVaultAddress(error)
+        }
         keyLookup = KeySource.resolve(explicitKeyfile: keyfile)
         limits = try Self.limits(fromEnvironmentValue: getenv(Self.httpTimeoutVariable).map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) })
         self.logger = logger
@@ -70,12 +75,12 @@ public struct VaultConfiguration: Sendable {
 
     /// The vault, opened with `loadKeys()`, logging to `logger`.
     public func store() throws(KeyError) -> VaultStore {
-        VaultStore(location: location, keys: try loadKeys(), logger: logger)
+        VaultStore(address: address, keys: try loadKeys(), logger: logger)
     }
 
     /// The vault opened with `keys` instead of the configured source (a key rotation).
     public func store(keys: KeyRing) -> VaultStore {
-        VaultStore(location: location, keys: keys, logger: logger)
+        VaultStore(address: address, keys: keys, logger: logger)
     }
 
     /// A token manager over `store()`, with `limits` and `logger`.
@@ -88,12 +93,16 @@ public struct VaultConfiguration: Sendable {
 public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `TOKENVAULT_HTTP_TIMEOUT` is not a number of seconds from 1 to 600; the value it had.
     case badHTTPTimeout(String)
+    /// `--vault` or `TOKENVAULT_PATH` is a PostgreSQL address that cannot be used.
+    case badVaultAddress(PostgresAddressError)
 
     /// The variable, its value cleaned for display, and what it must be.
     public var description: String {
         switch self {
         case .badHTTPTimeout(let text):
             return "\(VaultConfiguration.httpTimeoutVariable)='\(PrintableText.clean(text))' is not a number of seconds from 1 to 600"
+        case .badVaultAddress(let error):
+            return error.description
         }
     }
 }

@@ -15,13 +15,14 @@ struct RefreshEngine: Sendable {
     let logger: Logger
 
     /// How long to wait for another process's refresh of the same profile: longer than its
-    /// exchange can take (two attempts when the first answer is lost), plus its write.
-    var refreshLockTimeout: Double { 2 * (limits.totalTimeout + limits.connectTimeout) + store.lockTimeout / 4 }
+    /// exchange can take (two attempts when the first answer is lost, each covered by its
+    /// lease), plus its write.
+    var refreshLockTimeout: Double { 2 * requestLifetime + store.lockTimeout / 4 }
 
     func refresh(_ name: String, reason: RefreshReason) throws -> TokenProfile {
         do {
-            return try store.holdingProfileLock(name, timeout: refreshLockTimeout) {
-                try refreshHoldingLock(name, reason: reason)
+            return try store.holdingProfileLock(name, timeout: refreshLockTimeout) { lock in
+                try refreshHoldingLock(name, reason: reason, lock: lock)
             }
         } catch VaultError.busy {
             if let adopted = try adoptable(name, reason: reason) { return adopted }
@@ -29,7 +30,7 @@ struct RefreshEngine: Sendable {
         }
     }
 
-    private func refreshHoldingLock(_ name: String, reason: RefreshReason) throws -> TokenProfile {
+    private func refreshHoldingLock(_ name: String, reason: RefreshReason, lock: any VaultLock) throws -> TokenProfile {
         let snapshot = try store.read()
         guard let profile = snapshot.profiles[name] else {
             throw VaultError.profileMissing(profile: name, path: store.pathString, profiles: snapshot.profiles.keys.sorted())
@@ -63,7 +64,7 @@ struct RefreshEngine: Sendable {
         } catch {
             throw RefreshError.configurationRejected(profile: name, detail: error.description)
         }
-        return try exchange(name, profile: profile, refreshToken: refreshToken, url: url)
+        return try exchange(name, profile: profile, refreshToken: refreshToken, url: url, lock: lock)
     }
 
     /// Whether the vault already holds what the caller wants, so that no request is needed.
@@ -107,9 +108,22 @@ struct RefreshEngine: Sendable {
         case ambiguous(String)
     }
 
-    private func exchange(_ name: String, profile: TokenProfile, refreshToken: Secret, url: EndpointURL) throws -> TokenProfile {
+    /// How long a request may still arrive at the token endpoint after it is sent: libcurl gives
+    /// up on it by then, and a few seconds more cover what sits between (a proxy's queue). The
+    /// refresh lock is confirmed for this long before each send.
+    var requestLifetime: Double { limits.connectTimeout + limits.totalTimeout + 5 }
+
+    private func exchange(
+        _ name: String, profile: TokenProfile, refreshToken: Secret, url: EndpointURL, lock: any VaultLock
+    ) throws -> TokenProfile {
         let request = TokenRequest(refreshToken: refreshToken, binding: profile.binding)
+        do {
+            try lock.confirm(holdingFor: requestLifetime)
+        } catch {
+            throw RefreshError.transient(profile: name, detail: error.description, retryAfter: nil)
+        }
         var outcome = send(request, to: url)
+        if case .ambiguous = outcome {} else { lock.answered() }
         if case .ambiguous(let detail) = outcome {
             // A lost answer may mean a spent token. Record that, then present the same token
             // once more: servers with a grace window for the previous token (Cloudflare's
@@ -119,9 +133,16 @@ struct RefreshEngine: Sendable {
             _ = try? persist(name, spent: refreshToken) { current in
                 current.refreshState.ambiguousSpendAt = WallClock.now
             }
-            outcome = send(request, to: url)
-            if case .ambiguous(let again) = outcome {
-                outcome = .transient("no usable answer twice: \(again)", retryAfter: nil)
+            do {
+                try lock.confirm(holdingFor: requestLifetime)
+                outcome = send(request, to: url)
+                if case .ambiguous(let again) = outcome {
+                    outcome = .transient("no usable answer twice: \(again)", retryAfter: nil)
+                } else {
+                    lock.answered()
+                }
+            } catch {
+                outcome = .transient("not sent again: \(error.description)", retryAfter: nil)
             }
         }
         let now = WallClock.now
@@ -326,7 +347,7 @@ struct RefreshEngine: Sendable {
     /// refresh lock and only over the refresh token it replaces; otherwise (removed,
     /// re-imported, refreshed elsewhere) the vault's version wins and is returned.
     func sealKept(_ kept: SealFailure, name: String) throws -> TokenProfile {
-        try store.holdingProfileLock(name, timeout: refreshLockTimeout) {
+        try store.holdingProfileLock(name, timeout: refreshLockTimeout) { _ in
             if let sealed = try persist(name, spent: kept.spent, { $0 = kept.profile }) { return sealed }
             return try currentProfile(name)
         }

@@ -21,6 +21,8 @@ public final class TokenManager: Sendable {
 
     private struct Cache {
         var version: VaultVersion?
+        /// When `version` was last found current (monotonic seconds).
+        var checkedAt: Double?
         var profiles: [String: TokenProfile] = [:]
         /// Refreshed profiles whose sealing failed; sealed before anything else is tried.
         var unsealed: [String: SealFailure] = [:]
@@ -81,31 +83,62 @@ public final class TokenManager: Sendable {
         return try await refresh(profile, reason: force ? .forced : .due(seen: current.accessToken))
     }
 
-    /// The profile as the vault holds it now (from the cache when the file is unchanged).
+    /// The profile as the vault holds it now (from the cache when the vault is unchanged).
     public func currentProfile(_ name: String) throws -> TokenProfile {
-        let version = store.currentVersion()
+        try profile(name, servingValid: false)
+    }
+
+    /// The profile as the vault holds it now. With `servingValid`, a cached profile whose access
+    /// token needs no refresh is served without asking the vault when its version was checked
+    /// less than the backend's `revalidationInterval` ago (for a file, never: a `stat` is
+    /// cheap; for PostgreSQL, a round trip saved), and also when the vault cannot be read (the
+    /// database down): a valid token in memory is still good.
+    private func profile(_ name: String, servingValid: Bool) throws -> TokenProfile {
+        let interval = store.backend.revalidationInterval
+        if servingValid, interval > 0, let cached = cache.withLock({ cache -> TokenProfile? in
+            guard let checked = cache.checkedAt, MonotonicClock.now - checked < interval else { return nil }
+            return cache.profiles[name]
+        }), RefreshPolicy.tokenWithoutRefresh(of: cached, now: WallClock.now) != nil {
+            return cached
+        }
+        // Nothing cached yet (a process's first call): the read alone, no version check first.
+        let version = cache.withLock { $0.version } == nil ? nil : store.currentVersion()
         if let cached = cache.withLock({ cache -> Result<TokenProfile, VaultError>? in
             guard version != nil, cache.version == version else { return nil }
+            cache.checkedAt = MonotonicClock.now
             guard let profile = cache.profiles[name] else {
-                return .failure(.profileMissing(profile: name, path: store.location.path.string, profiles: cache.profiles.keys.sorted()))
+                return .failure(.profileMissing(profile: name, path: store.pathString, profiles: cache.profiles.keys.sorted()))
             }
             return .success(profile)
         }) {
             return try cached.get()
         }
-        let snapshot = try store.read()
+        let snapshot: VaultSnapshot
+        do {
+            snapshot = try store.read()
+        } catch {
+            if servingValid, case .database = error, let cached = cache.withLock({ $0.profiles[name] }),
+               !RefreshPolicy.isExpired(cached, now: WallClock.now), cached.accessToken != nil {
+                logger.warning("serving the access token held in memory: the vault cannot be read", metadata: [
+                    "profile": "\(name)", "error": "\(error)",
+                ])
+                return cached
+            }
+            throw error
+        }
         cache.withLock { cache in
             cache.version = snapshot.version
+            cache.checkedAt = MonotonicClock.now
             cache.profiles = snapshot.profiles
         }
         guard let profile = snapshot.profiles[name] else {
-            throw VaultError.profileMissing(profile: name, path: store.location.path.string, profiles: snapshot.profiles.keys.sorted())
+            throw VaultError.profileMissing(profile: name, path: store.pathString, profiles: snapshot.profiles.keys.sorted())
         }
         return profile
     }
 
     func validProfile(_ name: String) async throws -> TokenProfile {
-        let profile = try currentProfile(name)
+        let profile = try self.profile(name, servingValid: true)
         switch RefreshPolicy.accessState(of: profile, now: WallClock.now) {
         case .valid, .unknownExpiry:
             return profile

@@ -75,6 +75,9 @@ struct FileVaultBackend: SealedVaultBackend {
         (try? location.path.stat(followTargetSymlink: false)).map { VaultVersion(.file(FileIdentity($0))) }
     }
 
+    /// A `stat` costs about a microsecond: every cached read checks.
+    var revalidationInterval: Double { 0 }
+
     // MARK: Locks
 
     func lockWriter(timeout: Double) throws(VaultError) -> any VaultLock {

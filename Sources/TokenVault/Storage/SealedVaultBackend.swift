@@ -35,6 +35,8 @@ protocol SealedVaultBackend: Sendable {
     /// returns the new version, or `nil` when it cannot tell (then the next write reads
     /// the vault again). Called under the writer lock. The file backend does not compare: every
     /// writer of the file holds the writer lock, so under it the version read is still current.
+    /// The PostgreSQL backend takes no writer lock and compares: another writer's version in
+    /// between is `VaultError.versionConflict`, and the store reads and applies its change again.
     func replace(with bytes: [UInt8], expected: VaultVersion?) throws(VaultError) -> VaultVersion?
 
     /// Replaces the sealed bytes as `replace(with:expected:)` does, with a version of `size` bytes
@@ -55,8 +57,12 @@ protocol SealedVaultBackend: Sendable {
     func recordGeneration(_ generation: UInt64)
 
     /// Creates whatever must exist before the first version can be written (the file backend:
-    /// the vault's folder, 0700, with its missing parents).
+    /// the vault's folder, 0700, with its missing parents; the PostgreSQL backend: its tables).
     func createLocation() throws(VaultError)
+
+    /// How long a version checked is taken as current for a token that needs no refresh, in
+    /// seconds: 0 when `currentVersion()` is cheap (a `stat`), more when it is a round trip.
+    var revalidationInterval: Double { get }
 }
 
 /// One sealed version of the vault as a backend holds it.
@@ -67,6 +73,27 @@ struct SealedVersion {
 }
 
 /// A lock a backend holds for its caller until this value goes away.
-protocol VaultLock: AnyObject {}
+protocol VaultLock: AnyObject {
+    /// Called just before a request that spends a secret (a refresh token) is sent: confirms the
+    /// lock is still this process's, and makes it last at least `seconds` from now even if this
+    /// process dies meanwhile, so that nobody else sends while that request may still arrive.
+    /// Throws `VaultError.leaseLost` when it cannot confirm; then nothing may be sent.
+    func confirm(holdingFor seconds: Double) throws(VaultError)
 
-extension FileLock: VaultLock {}
+    /// The request confirmed last was answered (or never left): the lock may end when it is
+    /// released. Without this, a released lock lasts until the time `confirm` set.
+    func answered()
+}
+
+/// A file lock ends with its holder, which is on this host: a request its holder sent has left
+/// before another process can take the lock (SECURITY.md, "Refresh lease").
+extension FileLock: VaultLock {
+    func confirm(holdingFor seconds: Double) throws(VaultError) {}
+    func answered() {}
+}
+
+/// For backends whose writes need no lock: each is a compare-and-swap on the version.
+final class NoVaultLock: VaultLock {
+    func confirm(holdingFor seconds: Double) throws(VaultError) {}
+    func answered() {}
+}

@@ -23,6 +23,19 @@ public enum VaultError: Error, Sendable {
     case resealMismatch
     /// A file operation on the vault, its folder, a lock or a temp file failed.
     case file(FileError)
+    /// A PostgreSQL vault's database could not be used (`DatabaseFailure` says how).
+    case database(path: String, DatabaseFailure)
+    /// Another writer replaced the version a compare-and-swap expected (a PostgreSQL vault);
+    /// `VaultStore` reads and applies the change again, so callers see it only when that goes
+    /// on for longer than the store's lock timeout.
+    case versionConflict(path: String)
+    /// The vault is at an older generation than this process has already seen: it was restored
+    /// from an older copy, whose refresh tokens may have been spent since. Nothing is served
+    /// from it.
+    case rolledBack(path: String, generation: UInt64, seen: UInt64)
+    /// A refresh lease could not be confirmed just before sending (the database unreachable, or
+    /// the lease expired and was taken): nothing was sent.
+    case leaseLost(path: String, detail: String)
 }
 
 extension VaultError {
@@ -62,6 +75,19 @@ extension VaultError: CustomStringConvertible {
             return "the re-sealed vault did not read back the same profiles; nothing was written"
         case .file(let error):
             return error.description
+        case .database(let path, let failure):
+            switch failure {
+            case .unavailable(let message): return "the database of \(path) is unavailable: \(message)"
+            case .refused(let message): return "the database of \(path) refused: \(message)"
+            case .notInitialized(let message): return "the database of \(path) has no tokenvault tables: \(message)"
+            case .noLibrary(let message): return "\(path) needs libpq (libpq.so.5), which could not be loaded: \(message)"
+            }
+        case .versionConflict(let path):
+            return "other writers kept replacing \(path) while this change was applied"
+        case .rolledBack(let path, let generation, let seen):
+            return "\(path) is at generation \(generation), older than generation \(seen) this process has already seen: it was restored from an older copy, whose refresh tokens may be spent"
+        case .leaseLost(let path, let detail):
+            return "the refresh lease on \(path) could not be confirmed before sending (\(detail)); nothing was sent"
         }
     }
 

@@ -9,6 +9,7 @@ final class VaultSnapshotCache: Sendable {
     private struct State {
         var snapshot: VaultSnapshot?
         var opened = 0
+        var highestSeen: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -17,6 +18,17 @@ final class VaultSnapshotCache: Sendable {
     func snapshot(matching version: VaultVersion?) -> VaultSnapshot? {
         guard let version else { return nil }
         return state.withLock { state in state.snapshot.flatMap { $0.version == version ? $0 : nil } }
+    }
+
+    /// Records `generation` as seen (opened or sealed) by this store, and returns the highest
+    /// seen before when `generation` is older: a vault restored from an older copy while this
+    /// process ran, which must not hand out refresh tokens that were spent since.
+    func admit(_ generation: UInt64) -> UInt64? {
+        state.withLock { state in
+            if generation < state.highestSeen { return state.highestSeen }
+            state.highestSeen = generation
+            return nil
+        }
     }
 
     /// Keeps `snapshot` (`nil`: forgets the one kept).

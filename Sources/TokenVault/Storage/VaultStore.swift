@@ -10,28 +10,38 @@ import SystemPackage
 /// (same `VaultVersion`), it starts from that snapshot instead of decrypting the vault again.
 public struct VaultStore: Sendable {
     /// The vault this store reads and writes.
-    public let location: VaultLocation
+    public let address: VaultAddress
     /// The keys it opens the vault with; it seals with the first.
     public let keys: KeyRing
     let logger: Logger
     let backend: any SealedVaultBackend
     let cache: VaultSnapshotCache
-    /// How long a writer waits for the lock before giving up with `VaultError.busy`.
+    /// How long a writer waits for the lock (or, on PostgreSQL, keeps retrying a compare-and-swap
+    /// that other writers win) before giving up with `VaultError.busy`.
     public var lockTimeout: Double = 60
 
     /// A store for the vault file at `location`. Nothing is read until the first call.
     public init(location: VaultLocation, keys: KeyRing, logger: Logger = Logger(label: "tokenvault")) {
-        self.location = location
+        self.init(address: .file(location), keys: keys, logger: logger)
+    }
+
+    /// A store for the vault at `address`, a file or a PostgreSQL row. Nothing is read (and no
+    /// connection made) until the first call.
+    public init(address: VaultAddress, keys: KeyRing, logger: Logger = Logger(label: "tokenvault")) {
+        self.address = address
         self.keys = keys
         self.logger = logger
-        self.backend = FileVaultBackend(location: location, logger: logger)
+        switch address {
+        case .file(let location): self.backend = FileVaultBackend(location: location, logger: logger)
+        case .postgres(let database): self.backend = PostgresVaultBackend(address: database, logger: logger)
+        }
         self.cache = VaultSnapshotCache()
     }
 
     /// The same vault opened with `keys`, with a cache of its own (a snapshot belongs to the key
     /// ring that opened it).
     private init(_ store: VaultStore, keys: KeyRing) {
-        self.location = store.location
+        self.address = store.address
         self.keys = keys
         self.logger = store.logger
         self.backend = store.backend
@@ -48,6 +58,9 @@ public struct VaultStore: Sendable {
     public func read() throws(VaultError) -> VaultSnapshot {
         guard let sealed = try backend.readSealed() else { throw .vaultMissing(path: pathString) }
         let snapshot = try open(sealed.bytes, version: sealed.version)
+        if let seen = cache.admit(snapshot.generation) {
+            throw .rolledBack(path: pathString, generation: snapshot.generation, seen: seen)
+        }
         cache.keep(snapshot)
         return snapshot
     }
@@ -67,10 +80,11 @@ public struct VaultStore: Sendable {
         return try read()
     }
 
-    /// Runs `body` holding `profile`'s refresh lock (waiting up to `timeout` seconds).
-    func holdingProfileLock<Result>(_ profile: String, timeout: Double, _ body: () throws -> Result) throws -> Result {
+    /// Runs `body` holding `profile`'s refresh lock (waiting up to `timeout` seconds); `body`
+    /// confirms the lock with it before it sends a refresh token.
+    func holdingProfileLock<Result>(_ profile: String, timeout: Double, _ body: (any VaultLock) throws -> Result) throws -> Result {
         let lock = try backend.lockProfile(profile, timeout: timeout)
-        return try withExtendedLifetime(lock) { try body() }
+        return try withExtendedLifetime(lock) { try body(lock) }
     }
 
     private func open(_ file: consuming [UInt8], version: VaultVersion) throws(VaultError) -> VaultSnapshot {
@@ -105,29 +119,58 @@ public struct VaultStore: Sendable {
         let lock = try backend.lockWriter(timeout: lockTimeout)
         try withExtendedLifetime(lock) { () throws(VaultError) in
             if currentVersion() != nil { throw .file(.alreadyExists(path: pathString)) }
-            try write([:], generation: 1, replacing: nil)
+            do throws(VaultError) {
+                try write([:], generation: 1, replacing: nil)
+            } catch {
+                if case .versionConflict = error { throw .file(.alreadyExists(path: pathString)) }
+                throw error
+            }
         }
     }
 
     /// Runs `change` on the current profiles under the writer lock and seals the result as the
     /// next generation. `change` sees the vault as it is once the lock is held, so concurrent
     /// writers never lose each other's updates. Nothing is written when `change` throws.
+    /// On a backend without a writer lock (PostgreSQL), another writer can win the
+    /// compare-and-swap: then the vault is read again and `change` runs again on what it holds
+    /// now, so `change` must only compute the new profiles from the ones it is given.
     @discardableResult
     public func update<Result>(
         _ change: (inout [String: TokenProfile], VaultSnapshot) throws -> Result
     ) throws -> Result {
         let lock = try backend.lockWriter(timeout: lockTimeout)
         return try withExtendedLifetime(lock) {
-            backend.prepareForWrite()
-            let current = try readHoldingLock()
-            var profiles = current.profiles
-            markRollback(&profiles, generation: current.generation)
-            let result = try change(&profiles, current)
-            try write(
-                profiles, generation: try nextGeneration(after: current), replacing: current.version,
-                reusing: current.encoded
-            )
-            return result
+            try retryingConflicts { () throws -> Result in
+                backend.prepareForWrite()
+                let current = try readHoldingLock()
+                var profiles = current.profiles
+                markRollback(&profiles, generation: current.generation)
+                let result = try change(&profiles, current)
+                try write(
+                    profiles, generation: try nextGeneration(after: current), replacing: current.version,
+                    reusing: current.encoded
+                )
+                return result
+            }
+        }
+    }
+
+    /// Runs `attempt` again while it loses a compare-and-swap to another writer, with a short
+    /// random pause, for up to `lockTimeout` seconds.
+    private func retryingConflicts<Result>(_ attempt: () throws -> Result) throws -> Result {
+        let deadline = MonotonicClock.now + lockTimeout
+        var pause = 0.002
+        while true {
+            do {
+                return try attempt()
+            } catch VaultError.versionConflict {
+                guard MonotonicClock.now < deadline else {
+                    throw VaultError.busy(path: pathString, waitedSeconds: Int(lockTimeout))
+                }
+                logger.debug("another writer replaced the vault first; applying the change again", metadata: ["path": "\(pathString)"])
+                MonotonicClock.sleep(seconds: pause * (0.5 + Double(Sodium.randomUInt32(below: 1000)) / 1000))
+                pause = min(pause * 2, 0.05)
+            }
         }
     }
 
@@ -138,38 +181,48 @@ public struct VaultStore: Sendable {
     public func rotate(to newKeys: KeyRing) throws(VaultError) -> KeyID {
         let either = VaultStore(self, keys: KeyRing(keys: newKeys.keys + keys.keys))
         let lock = try backend.lockWriter(timeout: lockTimeout)
-        return try withExtendedLifetime(lock) { () throws(VaultError) in
-            // This store's snapshot is sealed under a key it will no longer be: it reads again.
-            cache.keep(nil)
-            backend.prepareForWrite()
-            let current = try either.read()
-            var profiles = current.profiles
-            either.markRollback(&profiles, generation: current.generation)
-            let payload = VaultPayload.encode(profiles)
-            let generation = try nextGeneration(after: current)
-            let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: generation)
-            let reopened: [String: TokenProfile]
-            do throws(VaultFormatError) {
-                let check = try Self.openBytes(file, keys: KeyRing(keys: [newKeys.sealingKey]))
-                reopened = try VaultPayload.decode(check.plaintext)
-            } catch {
-                throw .unreadable(path: pathString, error)
+        do {
+            return try withExtendedLifetime(lock) {
+                try retryingConflicts { () throws -> KeyID in try rotateHoldingLock(to: newKeys, either: either) }
             }
-            guard Set(reopened.keys) == Set(profiles.keys),
-                  reopened.allSatisfy({ name, profile in
-                      profiles[name].map { Self.sameTokens(profile, $0) } ?? false
-                  })
-            else {
-                throw .resealMismatch
-            }
-            _ = try backend.replace(with: file, expected: current.version)
-            backend.recordGeneration(generation)
-            // The command says the result in its own words; this line is for TOKENVAULT_LOG_LEVEL=info.
-            logger.info(current.sealedWith == newKeys.sealingKey.id ? "re-sealed the vault under the same key" : "re-sealed the vault under another key", metadata: [
-                "path": "\(pathString)", "from": "\(current.sealedWith)", "to": "\(newKeys.sealingKey.id)",
-            ])
-            return current.sealedWith
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            preconditionFailure("rotate threw \(error)")
         }
+    }
+
+    private func rotateHoldingLock(to newKeys: KeyRing, either: VaultStore) throws(VaultError) -> KeyID {
+        // This store's snapshot is sealed under a key it will no longer be: it reads again.
+        cache.keep(nil)
+        backend.prepareForWrite()
+        let current = try either.read()
+        var profiles = current.profiles
+        either.markRollback(&profiles, generation: current.generation)
+        let payload = VaultPayload.encode(profiles)
+        let generation = try nextGeneration(after: current)
+        let file = VaultCodec.seal(paddedPayload: payload, key: newKeys.sealingKey, generation: generation)
+        let reopened: [String: TokenProfile]
+        do throws(VaultFormatError) {
+            let check = try Self.openBytes(file, keys: KeyRing(keys: [newKeys.sealingKey]))
+            reopened = try VaultPayload.decode(check.plaintext)
+        } catch {
+            throw .unreadable(path: pathString, error)
+        }
+        guard Set(reopened.keys) == Set(profiles.keys),
+              reopened.allSatisfy({ name, profile in
+                  profiles[name].map { Self.sameTokens(profile, $0) } ?? false
+              })
+        else {
+            throw .resealMismatch
+        }
+        _ = try backend.replace(with: file, expected: current.version)
+        backend.recordGeneration(generation)
+        // The command says the result in its own words; this line is for TOKENVAULT_LOG_LEVEL=info.
+        logger.info(current.sealedWith == newKeys.sealingKey.id ? "re-sealed the vault under the same key" : "re-sealed the vault under another key", metadata: [
+            "path": "\(pathString)", "from": "\(current.sealedWith)", "to": "\(newKeys.sealingKey.id)",
+        ])
+        return current.sealedWith
     }
 
     private static func sameTokens(_ lhs: TokenProfile, _ rhs: TokenProfile) -> Bool {
@@ -221,6 +274,7 @@ public struct VaultStore: Sendable {
             )
         }
         backend.recordGeneration(generation)
+        _ = cache.admit(generation)
         if let version, VaultSnapshotCache.fitsAllocationLimit(profiles) {
             cache.keep(VaultSnapshot(
                 profiles: profiles, generation: generation, sealedWith: keys.sealingKey.id,
