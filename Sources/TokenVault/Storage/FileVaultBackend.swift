@@ -78,6 +78,8 @@ struct FileVaultBackend: SealedVaultBackend {
     /// A `stat` costs about a microsecond: every cached read checks.
     var revalidationInterval: Double { 0 }
 
+    var refusesRollback: Bool { false }
+
     // MARK: Locks
 
     func lockWriter(timeout: Double) throws(VaultError) -> any VaultLock {

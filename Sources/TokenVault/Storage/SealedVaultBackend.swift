@@ -60,6 +60,13 @@ protocol SealedVaultBackend: Sendable {
     /// the vault's folder, 0700, with its missing parents; the PostgreSQL backend: its tables).
     func createLocation() throws(VaultError)
 
+    /// Whether a store refuses a version older than one it has already seen
+    /// (`VaultError.rolledBack`). The file backend does not: its rollback record outlives the
+    /// process (`highestGenerationWritten`), and a restored file is accepted with every profile
+    /// marked as possibly spent. The PostgreSQL backend keeps no such record (it would be
+    /// restored with the row), so a process's memory is the fence.
+    var refusesRollback: Bool { get }
+
     /// How long a version checked is taken as current for a token that needs no refresh, in
     /// seconds: 0 when `currentVersion()` is cheap (a `stat`), more when it is a round trip.
     var revalidationInterval: Double { get }

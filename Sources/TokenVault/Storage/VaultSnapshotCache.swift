@@ -20,15 +20,14 @@ final class VaultSnapshotCache: Sendable {
         return state.withLock { state in state.snapshot.flatMap { $0.version == version ? $0 : nil } }
     }
 
-    /// Records `generation` as seen (opened or sealed) by this store, and returns the highest
-    /// seen before when `generation` is older: a vault restored from an older copy while this
-    /// process ran, which must not hand out refresh tokens that were spent since.
-    func admit(_ generation: UInt64) -> UInt64? {
-        state.withLock { state in
-            if generation < state.highestSeen { return state.highestSeen }
-            state.highestSeen = generation
-            return nil
-        }
+    /// The highest generation this store has opened or sealed: a read begun after it that
+    /// returns an older one found a vault restored from an older copy, which must not hand out
+    /// refresh tokens spent since.
+    var highestSeen: UInt64 { state.withLock { $0.highestSeen } }
+
+    /// Records `generation` as opened or sealed by this store.
+    func see(_ generation: UInt64) {
+        state.withLock { $0.highestSeen = max($0.highestSeen, generation) }
     }
 
     /// Keeps `snapshot` (`nil`: forgets the one kept).

@@ -56,9 +56,13 @@ public struct VaultStore: Sendable {
     /// Opens and checks the vault's current version, without taking the writer lock. Throws
     /// `VaultError.vaultMissing` when there is no vault yet.
     public func read() throws(VaultError) -> VaultSnapshot {
+        // What was seen before this read began: a read that overlapped another thread's read of
+        // a newer version may return the older one, which is no rollback.
+        let seen = cache.highestSeen
         guard let sealed = try backend.readSealed() else { throw .vaultMissing(path: pathString) }
         let snapshot = try open(sealed.bytes, version: sealed.version)
-        if let seen = cache.admit(snapshot.generation) {
+        cache.see(snapshot.generation)
+        if snapshot.generation < seen, backend.refusesRollback {
             throw .rolledBack(path: pathString, generation: snapshot.generation, seen: seen)
         }
         cache.keep(snapshot)
@@ -274,7 +278,7 @@ public struct VaultStore: Sendable {
             )
         }
         backend.recordGeneration(generation)
-        _ = cache.admit(generation)
+        cache.see(generation)
         if let version, VaultSnapshotCache.fitsAllocationLimit(profiles) {
             cache.keep(VaultSnapshot(
                 profiles: profiles, generation: generation, sealedWith: keys.sealingKey.id,

@@ -130,6 +130,8 @@ struct PostgresVaultBackend: SealedVaultBackend {
     /// refuses an older one), since a record in the database would be restored with the row.
     func highestGenerationWritten() -> UInt64? { nil }
 
+    var refusesRollback: Bool { true }
+
     func recordGeneration(_ generation: UInt64) {}
 
     /// Creates the tables when they are missing; a role without CREATE can run it once they exist.
