@@ -8,7 +8,8 @@ import Glibc
 /// from a successful `init` until the lock is released: the descriptor is closed in `deinit`,
 /// and by the kernel when the process dies.
 final class FileLock {
-    private let descriptor: FileDescriptor
+    /// The lock file, open read-write: a refresh lock keeps a record in it (`RefreshFileLock`).
+    let descriptor: FileDescriptor
 
     /// Takes the lock at `path`, in `folder`, waiting up to `timeout` seconds. Polls with short
     /// sleeps so that an async caller's thread is never parked on the kernel for long. No

@@ -87,7 +87,7 @@ struct FileVaultBackend: SealedVaultBackend {
     }
 
     func lockProfile(_ profile: String, timeout: Double) throws(VaultError) -> any VaultLock {
-        try location.lock(location.refreshLockPath(for: profile), timeout: timeout)
+        try RefreshFileLock(location, profile: profile, timeout: timeout)
     }
 
     // MARK: Writing

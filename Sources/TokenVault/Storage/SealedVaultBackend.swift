@@ -92,8 +92,8 @@ protocol VaultLock: AnyObject {
     func answered()
 }
 
-/// A file lock ends with its holder, which is on this host: a request its holder sent has left
-/// before another process can take the lock (SECURITY.md, "Refresh lease").
+/// The writer lock of a file vault guards no request: nothing to confirm. (A refresh lock is a
+/// `RefreshFileLock`.)
 extension FileLock: VaultLock {
     func confirm(holdingFor seconds: Double) throws(VaultError) {}
     func answered() {}

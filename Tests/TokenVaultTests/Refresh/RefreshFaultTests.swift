@@ -351,6 +351,34 @@ struct RefreshFaultTests {
         #expect(status.consecutiveFailures == 0)
     }
 
+    @Test("a refresh killed after sending leaves its request's lifetime in the refresh lock file: the next refresh sends only after it")
+    func killedSenderHoldsTheRefreshLock() throws {
+        // The first request is never answered in time; the second is.
+        let server = try FaultServer([.delay(seconds: 60, then: rotated), rotated])
+        let sandbox = try Sandbox()
+        try importProfile(sandbox, endpoint: server.tokenURL)
+        // TOKENVAULT_HTTP_TIMEOUT=2: connect 2 s + total 2 s + 5 s = 9 s during which the first
+        // request may still arrive (RefreshEngine.requestLifetime).
+        var environment = sandbox.environment
+        environment["TOKENVAULT_HTTP_TIMEOUT"] = "2"
+        let launched = ContinuousClock.now
+        let holder = BackgroundRun(["refresh", "p"], environment: environment, in: sandbox.directory)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while server.requests.isEmpty, ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(server.requests.count == 1, "the first refresh never sent its request")
+        kill(holder.pid(), SIGKILL)
+        _ = try? holder.wait()
+
+        let result = try sandbox.run(["token", "p"], environment: ["TOKENVAULT_HTTP_TIMEOUT": "2"], secretOnStdout: true)
+        let sentAfter = ContinuousClock.now - launched
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == newAccess + "\n")
+        #expect(server.requests.count == 2)
+        // The killed holder confirmed its request no earlier than it was launched.
+        #expect(sentAfter >= .seconds(9), "the next refresh sent while the first request could still arrive: \(sentAfter)")
+        #expect(sentAfter < .seconds(20), "the next refresh waited far longer than the first request's lifetime: \(sentAfter)")
+    }
+
     @Test("a TOKENVAULT_HTTP_TIMEOUT that is not a number of seconds is a usage error")
     func badTimeoutVariable() throws {
         let server = try FaultServer([rotated])
