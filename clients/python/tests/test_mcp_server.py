@@ -92,7 +92,8 @@ def test_a_revoked_refresh_token_raises_reauthentication_required(
     status = vault.status("readonly")
     assert (status["state"], status["reauth_required"]) == ("reauth-required", True)
     text = vault.run("status", "readonly").stdout
-    assert "sign in again" in text or "re-auth" in text, text
+    assert "reauth-required" in text
+    assert "readonly: MCP authentication failed: refresh token expired or revoked; sign in again" in text
 
 
 def test_eight_processes_on_an_expired_token_cause_one_refresh(
