@@ -107,6 +107,33 @@ final class OAuthServer: @unchecked Sendable {
         return result.stdout == "200"
     }
 
+    /// Revokes `token` (an access or a refresh token) at the RFC 7009 endpoint, as the app's admin would.
+    func revoke(token: String, clientID: String = "tokenvault-test") throws {
+        let result = try runProcess("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
+                                                      issuer + "/o/revoke_token/"], environment: [:],
+                                    stdin: "client_id=\(clientID)&token=\(token)")
+        guard result.stdout == "200" else { throw ServerError.badReply("revoke: HTTP \(result.stdout) \(result.stderr)") }
+    }
+
+    /// Ends the access token's life at the server (`/test/expire`) while the vault still counts it
+    /// valid: resource servers refuse it (introspection says inactive) and its refresh token stays
+    /// usable, as after a server-side revocation of the access token alone. (RFC 7009 revocation of
+    /// an access token, `revoke(token:)`, revokes its refresh token too in django-oauth-toolkit.)
+    func invalidateAccessToken(_ token: String) throws {
+        let reply = try call("POST", "/test/expire", body: ["access_token": token])
+        guard reply["ok"] as? Bool == true else { throw ServerError.badReply("/test/expire: \(reply)") }
+    }
+
+    /// A confidential client a resource server introspects tokens with (RFC 7662), and where.
+    func resourceServerClient() throws -> (clientID: String, clientSecret: String, introspectionEndpoint: String) {
+        let reply = try call("POST", "/test/resource-server", body: [:])
+        guard let id = reply["client_id"] as? String, let secret = reply["client_secret"] as? String,
+              let endpoint = reply["introspection_endpoint"] as? String else {
+            throw ServerError.badReply("/test/resource-server: \(reply)")
+        }
+        return (id, secret, endpoint)
+    }
+
     /// Spends a refresh token directly, as another client (MCP Inspector) would.
     func spend(refreshToken: String, clientID: String = "tokenvault-test") throws -> [String: Any] {
         let result = try runProcess("/usr/bin/curl", ["-s", "--data-binary", "@-", tokenEndpoint], environment: [:],
