@@ -27,6 +27,8 @@ from .errors import (
     ReauthenticationRequired,
     SealFailed,
     SignInIncomplete,
+    DatabaseRefused,
+    RolledBack,
     StaleImport,
     TemporarilyUnavailable,
     Timeout,
@@ -49,7 +51,7 @@ __all__ = [
     "TokenVaultError", "UnexpectedFailure", "KeyMissing", "WrongKey", "VaultUnreadable", "VaultVersionUnsupported",
     "UnsafePermissions", "ProfileMissing", "FileExists", "FileOperationFailed", "LockTimeout", "InvalidTokenInput",
     "ReauthenticationRequired", "ClientRejected", "Misconfigured", "TemporarilyUnavailable", "SealFailed",
-    "StaleImport", "SignInIncomplete", "NeedsAttention", "AuditFindings", "UsageError", "CannotRun", "NotInstalled",
+    "StaleImport", "SignInIncomplete", "DatabaseRefused", "RolledBack", "NeedsAttention", "AuditFindings", "UsageError", "CannotRun", "NotInstalled",
     "Timeout", "UnexpectedOutput",
 ]
 

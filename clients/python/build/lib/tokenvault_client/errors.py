@@ -107,7 +107,7 @@ class Misconfigured(TokenVaultError):
 
 
 class TemporarilyUnavailable(TokenVaultError):
-    """Exit 23: the token endpoint is unreachable or failing for now; retry later."""
+    """Exit 23: the token endpoint, or a PostgreSQL vault's database, is unreachable or failing for now; retry later."""
 
     code = 23
 
@@ -128,6 +128,18 @@ class SignInIncomplete(TokenVaultError):
     """Exit 26: ``login`` did not complete (not a ``token`` outcome)."""
 
     code = 26
+
+
+class DatabaseRefused(TokenVaultError):
+    """Exit 27: a PostgreSQL vault's database refused this client as configured (authentication, a privilege, TLS), or libpq is missing."""
+
+    code = 27
+
+
+class RolledBack(TokenVaultError):
+    """Exit 28: the vault is at an older generation than tokenvault had already seen: restored from an older copy."""
+
+    code = 28
 
 
 class NeedsAttention(TokenVaultError):
@@ -175,7 +187,7 @@ BY_EXIT_CODE: dict[int, type[TokenVaultError]] = {
         UnexpectedFailure, KeyMissing, WrongKey, VaultUnreadable, VaultVersionUnsupported, UnsafePermissions,
         ProfileMissing, FileExists, FileOperationFailed, LockTimeout, InvalidTokenInput, ReauthenticationRequired,
         ClientRejected, Misconfigured, TemporarilyUnavailable, SealFailed, StaleImport, SignInIncomplete,
-        NeedsAttention, AuditFindings, UsageError, CannotRun, NotInstalled,
+        DatabaseRefused, RolledBack, NeedsAttention, AuditFindings, UsageError, CannotRun, NotInstalled,
     )
     if cls.code is not None
 }
