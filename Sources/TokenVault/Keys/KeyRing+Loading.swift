@@ -65,9 +65,11 @@ extension KeyRing {
 
 extension KeyRing {
     /// Reads a systemd credential: `directory/name`, as `LoadCredential=` and
-    /// `LoadCredentialEncrypted=` leave it (a read-only file of yours, mode 0400, in a folder of
-    /// yours or root's, mode 0500). The file gets the checks of a keyfile, without following a
-    /// symbolic link; the folder must be yours or root's and writable by no one else.
+    /// `LoadCredentialEncrypted=` leave it: a read-only file of yours, mode 0400, in a folder of
+    /// yours, mode 0500; or, where the file system keeps ACLs, a read-only file of root's that an
+    /// ACL lets you alone read, in a folder of root's. The file gets the checks of a keyfile
+    /// (or `PrivateFile.checkGrantedByRoot`), without following a symbolic link; the folder must
+    /// be yours or root's and writable by no one else.
     static func load(credential name: String, in directory: FilePath?) throws(KeyError) -> KeyRing {
         guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else { throw .badCredentialName(name) }
         guard let directory else { throw .credentialsDirectoryUnset(name: name) }
@@ -75,7 +77,7 @@ extension KeyRing {
         let path = directory.appending(name)
         let text: Secret
         do {
-            text = try PrivateFile.readSecret(path, followSymlinks: false, limit: keyfileLimit)
+            text = try PrivateFile.readSecret(path, followSymlinks: false, grantedByRoot: true, limit: keyfileLimit)
         } catch .missing {
             throw .credentialMissing(name: name, directory: directory.string)
         } catch .tooLarge {

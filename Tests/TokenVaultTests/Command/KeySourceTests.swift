@@ -110,6 +110,79 @@ struct KeySourceTests {
         #expect(result.stderr.contains(hint), "\(result.stderr)")
     }
 
+    /// Sets a POSIX access ACL on `path` as setfacl would: `entries` are (tag, permissions, id)
+    /// with the kernel's tags (1 owner, 2 user, 4 owning group, 8 group, 0x10 mask, 0x20 others).
+    static func setAccessControl(_ path: String, _ entries: [(UInt16, UInt16, UInt32)]) throws -> Bool {
+        var bytes: [UInt8] = [2, 0, 0, 0]
+        for (tag, permissions, id) in entries {
+            bytes += withUnsafeBytes(of: tag.littleEndian, Array.init) + withUnsafeBytes(of: permissions.littleEndian, Array.init)
+                + withUnsafeBytes(of: id.littleEndian, Array.init)
+        }
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let script = "import os, sys; os.setxattr(sys.argv[1], 'system.posix_acl_access', bytes.fromhex(sys.argv[2]))"
+        return try runProcess("/usr/bin/python3", ["-c", script, path, hex], environment: ["PATH": "/usr/bin:/bin"]).status == 0
+    }
+
+    enum ServiceCredential: String, CaseIterable, CustomTestStringConvertible {
+        case ownedByServiceUser, rootsWithACL, rootsWithACLForAGroupToo, rootsWithACLForAnotherUserToo, rootsWritableWithACL
+        var testDescription: String { rawValue }
+    }
+
+    @Test("as a service user (nobody): the credential as systemd writes it, the user's own or root's with an ACL for the user alone, opens the vault; an ACL that lets anyone else read it is refused",
+          .enabled(if: geteuid() == 0, "needs root, to make files of root's and of nobody's and to run tokenvault as nobody"),
+          arguments: ServiceCredential.allCases)
+    func serviceCredential(_ shape: ServiceCredential) throws {
+        let nobody = try #require(getpwnam("nobody")).pointee
+        let (uid, gid) = (nobody.pw_uid, nobody.pw_gid)
+        let root = TemporaryDirectory()
+        #expect(chmod(root.path, 0o711) == 0)
+        let state = root.file("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: false)
+        #expect(chown(state, uid, gid) == 0 && chmod(state, 0o700) == 0)
+        let keyfile = root.file("key")
+        #expect(try runProcess(tokenvaultExecutable, ["keygen", "--output", keyfile], environment: ["PATH": "/usr/bin:/bin"]).status == 0)
+        let keyText = try String(contentsOfFile: keyfile, encoding: .utf8)
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "TOKENVAULT_PATH": state + "/tokens.vault"]
+        func asService(_ arguments: [String], stdin: String? = nil) throws -> RunResult {
+            try runProcess("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", tokenvaultExecutable] + arguments,
+                           environment: environment, stdin: stdin)
+        }
+        let created = try asService(["init", "--key-fd", "0"], stdin: keyText)
+        try #require(created.status == 0, "\(created.output)")
+
+        let folder = root.file("credentials")
+        let credential = folder + "/tokenvault-key"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        #expect(FileManager.default.createFile(atPath: credential, contents: Data(keyText.utf8), attributes: [.posixPermissions: 0o400]))
+        #expect(chmod(folder, 0o500) == 0)
+        let (owner, user, owningGroup, group, mask, others): (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) = (1, 2, 4, 8, 0x10, 0x20)
+        let none = UInt32.max
+        var refused = true
+        switch shape {
+        case .ownedByServiceUser:
+            #expect(chown(credential, uid, gid) == 0 && chown(folder, uid, gid) == 0)
+            refused = false
+        case .rootsWithACL, .rootsWithACLForAGroupToo, .rootsWithACLForAnotherUserToo, .rootsWritableWithACL:
+            #expect(try Self.setAccessControl(folder, [(owner, 5, none), (user, 5, uid), (owningGroup, 0, none), (mask, 5, none), (others, 0, none)]))
+            var entries: [(UInt16, UInt16, UInt32)] = [(owner, 4, none), (user, 4, uid), (owningGroup, 0, none), (mask, 4, none), (others, 0, none)]
+            if shape == .rootsWithACL { refused = false }
+            if shape == .rootsWithACLForAGroupToo { entries.insert((group, 4, 0), at: 3) }
+            if shape == .rootsWithACLForAnotherUserToo { entries.insert((user, 4, 1), at: 2) }
+            if shape == .rootsWritableWithACL { entries = [(owner, 6, none), (user, 4, uid), (owningGroup, 0, none), (mask, 4, none), (others, 0, none)] }
+            #expect(try Self.setAccessControl(credential, entries))
+        }
+        environment["CREDENTIALS_DIRECTORY"] = folder
+        environment["TOKENVAULT_KEY_CREDENTIAL"] = "tokenvault-key"
+        let listed = try asService(["list"])
+        if refused {
+            #expect(listed.status == 14, "\(listed.output)")
+            #expect(listed.stderr.contains("tokenvault: error: \(credential)"), "\(listed.stderr)")
+        } else {
+            #expect(listed.status == 0, "\(listed.output)")
+        }
+        #expect(!listed.output.contains(keyText.split(separator: "\n").last.map(String.init) ?? "-"))
+    }
+
     // MARK: key commands
 
     @Test("a key command that prints the key opens the vault; it runs without a shell, with its words as written, stdin /dev/null and its stderr shown")
