@@ -18,7 +18,7 @@ extension VaultError {
         case .unreadable(_, let cause):
             switch cause {
             case .sealedWithOtherKey:
-                return "use a keyfile that holds the key the vault was sealed with (--keyfile or TOKENVAULT_KEYFILE; 'tokenvault keyfile list FILE' shows a keyfile's key ids); after a key rotation that is the new key: add it with 'tokenvault keyfile add FILE --from NEW --first'"
+                return "use a keyfile that holds the key the vault was sealed with (--keyfile or TOKENVAULT_KEYFILE; 'tokenvault keyfile list FILE' shows a keyfile's key ids), or make TOKENVAULT_KEY_COMMAND or TOKENVAULT_KEY_CREDENTIAL give that key; after a key rotation that is the new key: add it with 'tokenvault keyfile add FILE --from NEW --first'"
             case .unsupportedVersion, .unsupportedPayloadVersion, .unknownFlags:
                 return "upgrade tokenvault, or restore the vault from a backup"
             default:

@@ -317,6 +317,19 @@ struct KeySourceTests {
         #expect(!exec.stdout.contains("TOKENVAULT_KEY"), "\(exec.stdout)")
     }
 
+    @Test("a key command or credential that gives another key: exit 11, and the hint names them beside keyfiles")
+    func wrongKeyFromASource() throws {
+        let sandbox = try Sandbox()
+        let wrong = sandbox.directory.file("wrong.key")
+        try sandbox.expectSuccess(["keygen", "--output", wrong])
+        let folder = try Self.credentialsDirectory(in: sandbox, keyfile: wrong)
+        for environment: [String: String?] in [["TOKENVAULT_KEY_COMMAND": "cat \(wrong)"], ["TOKENVAULT_KEY_CREDENTIAL": "tokenvault-key", "CREDENTIALS_DIRECTORY": folder]] {
+            let result = try Self.list(sandbox, environment)
+            #expect(result.status == 11, "\(result.stderr)")
+            #expect(result.stderr.contains("or make TOKENVAULT_KEY_COMMAND or TOKENVAULT_KEY_CREDENTIAL give that key"), "\(result.stderr)")
+        }
+    }
+
     // MARK: --key-fd
 
     @Test("--key-fd reads the key from a pipe on an inherited descriptor")
