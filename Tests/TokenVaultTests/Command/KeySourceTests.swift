@@ -345,6 +345,19 @@ struct KeySourceTests {
         #expect(!result.output.contains(try Self.keyLine(of: sandbox.keyfile)))
     }
 
+    @Test("--key-fd's descriptor is closed once read: a program tokenvault exec starts does not inherit it")
+    func keyDescriptorClosed() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importProfile("p")
+        let environment = sandbox.environment.filter { $0.key != "TOKENVAULT_KEYFILE" }
+        let script = #"exec "$0" exec p --key-fd 7 -- /bin/ls /proc/self/fd 7<"$1""#
+        let result = try runProcess("/bin/sh", ["-c", script, tokenvaultExecutable, sandbox.keyfile], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let open = result.stdout.split(separator: "\n").map(String.init)
+        #expect(open.contains("0") && open.contains("2"), "\(result.stdout)")
+        #expect(!open.contains("7"), "the key's descriptor reached the program: \(result.stdout)")
+    }
+
     @Test("--key-fd on a descriptor that is not open: exit 10 and how to open one; with --keyfile too: a usage error")
     func keyDescriptorRefused() throws {
         let sandbox = try Sandbox()
