@@ -4,10 +4,20 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
 
-/* The file calls Glibc's Swift module leaves out because they need _GNU_SOURCE. Called from
-   FileDescriptor+Sync.swift only. */
+/* The file calls Glibc's Swift module leaves out because they need _GNU_SOURCE or a header it
+   does not include. Called from FileDescriptor+Sync.swift and FileDescriptor+AccessControl.swift
+   only. */
+
+/* fgetxattr(2) of the file's POSIX access ACL ("system.posix_acl_access"): its size in bytes, or
+   -1 with errno (ENODATA: no ACL beyond the mode bits). */
+static inline ssize_t tokenvault_read_access_acl(int descriptor, void *buffer, size_t size) {
+    return fgetxattr(descriptor, "system.posix_acl_access", buffer, size);
+}
 
 /* sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writeback of the range's dirty pages
    without waiting. 0 on success, -1 with errno otherwise. */

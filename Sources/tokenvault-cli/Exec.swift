@@ -10,8 +10,8 @@ struct Exec: AsyncParsableCommand, DocumentedCommand {
         abstract: "Run a command with a valid access token in its environment.",
         discussion: """
             Puts the token in the environment variable --env (default MCP_ACCESS_TOKEN) and \
-            replaces tokenvault with COMMAND. TOKENVAULT_KEY and TOKENVAULT_KEYFILE are removed \
-            from the command's environment, so the vault key is not passed on. --env takes only \
+            replaces tokenvault with COMMAND. TOKENVAULT_KEY, TOKENVAULT_KEY_COMMAND, \
+            TOKENVAULT_KEY_CREDENTIAL and TOKENVAULT_KEYFILE are removed from the command's environment, so the vault key is not passed on. --env takes only \
             an upper-case name ending in TOKEN ([A-Z][A-Z0-9_]*TOKEN), never TOKENVAULT_* or \
             LD_*: variables such as PYTHONWARNINGS, NODE_OPTIONS or PS1 make a program print or \
             run what they hold.
@@ -52,8 +52,9 @@ struct Exec: AsyncParsableCommand, DocumentedCommand {
         } catch {
             throw ProfileFailure.reported(error, profile: profile, tokens: tokens, selection: options.selection, offeringImport: true)
         }
-        unsetenv(KeySource.keyVariable)
-        unsetenv(KeySource.keyfileVariable)
+        for variable in [KeySource.keyVariable, KeySource.keyfileVariable, KeySource.commandVariable, KeySource.credentialVariable] {
+            unsetenv(variable)
+        }
         setenv(env, token, 1)
         var arguments = command.map { strdup($0) }
         arguments.append(nil)

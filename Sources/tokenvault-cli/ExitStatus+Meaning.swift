@@ -7,14 +7,14 @@ extension ExitStatus {
         case .success: return "success"
         case .internalError: return "a bug or an unexpected system condition"
         case .usage:
-            return "the command line was wrong (also a bad profile name, a missing client id, a bad TOKENVAULT_HTTP_TIMEOUT, a URL, auth method or lifetime that set refuses as import would, a key id the keyfile does not hold, dropping a keyfile's last key, or import --from-client with no chain or several chains for the server asked for, or none asked for)"
-        case .keyUnavailable: return "no key configured, or a keyfile that is missing, malformed or larger than 64 KiB"
+            return "the command line was wrong (also a bad profile name, a missing client id, a bad TOKENVAULT_HTTP_TIMEOUT or TOKENVAULT_KEY_COMMAND_TIMEOUT, --keyfile with --key-fd, a URL, auth method or lifetime that set refuses as import would, a key id the keyfile does not hold, dropping a keyfile's last key, or import --from-client with no chain or several chains for the server asked for, or none asked for)"
+        case .keyUnavailable: return "no key configured, or a key source that gives none: a keyfile or systemd credential that is missing, malformed or larger than 64 KiB, TOKENVAULT_KEY_CREDENTIAL without CREDENTIALS_DIRECTORY, a key command that fails, is killed, runs too long or prints more than 64 KiB, or a --key-fd that cannot be read"
         case .wrongKey: return "the vault was sealed with a key that is not among the keys given"
         case .vaultDamaged:
             return "the vault is corrupted, truncated, too large (over 64 MiB) or was tampered with, or can be written no more (at its last generation)"
         case .unsupportedVersion: return "the vault has a format version or flags this build does not read"
         case .insecurePermissions:
-            return "a vault or lock file is a symlink or not a regular file; a vault, lock file, keyfile or client-secret file is not private to its owner or is owned by another user; or (for writes) the vault's folder is another user's or writable by group or others; or keyfile add/remove was given a symbolic link"
+            return "a vault or lock file is a symlink or not a regular file; a vault, lock file, keyfile or client-secret file is not private to its owner or is owned by another user; or (for writes) the vault's folder is another user's or writable by group or others; or the systemd credentials folder is another user's or writable by group or others; or keyfile add/remove was given a symbolic link"
         case .tokenUnavailable: return "OAuth token unavailable: no vault (for PostgreSQL: no tables yet, or no row of that vault name), no such profile, or a profile without tokens"
         case .alreadyExists: return "refusing to overwrite an existing file, or to add a key a keyfile already holds (keyfile add)"
         case .ioFailure:

@@ -107,7 +107,9 @@ enum ExitStatus: Int32, CaseIterable {
     init(_ error: KeyError) {
         switch error {
         case .noKey, .keyfileMissing, .keyfileTooLarge, .malformedKey, .emptyKeySource: self = .keyUnavailable
-        case .foreignKeyfile: self = .insecurePermissions
+        case .credentialsDirectoryUnset, .badCredentialName, .credentialMissing, .keyCommandFailed, .unreadableDescriptor:
+            self = .keyUnavailable
+        case .foreignKeyfile, .unsafeCredentialsDirectory: self = .insecurePermissions
         case .file(let error): self.init(error)
         }
     }
@@ -161,6 +163,7 @@ extension ConfigurationError: ReportedError {
     var hint: String? {
         switch self {
         case .badHTTPTimeout: return "unset it or set e.g. \(VaultConfiguration.httpTimeoutVariable)=30"
+        case .badKeyCommandTimeout: return "unset it (30 s) or set e.g. \(VaultConfiguration.keyCommandTimeoutVariable)=120"
         case .badVaultAddress: return "write it as postgresql://USER@HOST/DATABASE?vault=NAME or postgresql:host=HOST dbname=DATABASE vault=NAME (README, 'Running on several hosts')"
         }
     }

@@ -18,7 +18,7 @@ extension VaultError {
         case .unreadable(_, let cause):
             switch cause {
             case .sealedWithOtherKey:
-                return "use a keyfile that holds the key the vault was sealed with (--keyfile or TOKENVAULT_KEYFILE; 'tokenvault keyfile list FILE' shows a keyfile's key ids); after a key rotation that is the new key: add it with 'tokenvault keyfile add FILE --from NEW --first'"
+                return "use a keyfile that holds the key the vault was sealed with (--keyfile or TOKENVAULT_KEYFILE; 'tokenvault keyfile list FILE' shows a keyfile's key ids), or make TOKENVAULT_KEY_COMMAND or TOKENVAULT_KEY_CREDENTIAL give that key; after a key rotation that is the new key: add it with 'tokenvault keyfile add FILE --from NEW --first'"
             case .unsupportedVersion, .unsupportedPayloadVersion, .unknownFlags:
                 return "upgrade tokenvault, or restore the vault from a backup"
             default:
@@ -106,6 +106,10 @@ extension KeyError {
             return Self.noKeyHint(defaultKeyfile: defaultKeyfile, facts)
         case .keyfileMissing(let path):
             return Self.missingKeyfileHint(FilePath(path), facts)
+        case .malformedKey(let source, _) where source.hasPrefix("the output of"), .emptyKeySource(let source) where source.hasPrefix("the output of"):
+            return "run the command in \(KeySource.commandVariable) yourself: it must print key lines and nothing else (as 'tokenvault keygen --output -' does)"
+        case .malformedKey(let source, _) where source.hasPrefix("file descriptor"), .emptyKeySource(let source) where source.hasPrefix("file descriptor"):
+            return "open \(KeySource.descriptorOption)'s descriptor on a keyfile or on a pipe that carries key lines, e.g. 'tokenvault list --key-fd 3 3<KEYFILE'"
         case .keyfileTooLarge(let path, _), .malformedKey(let path, _), .emptyKeySource(let path):
             if path != KeySource.keyVariable, case .vault(let sealedWith) = VaultProbe.look(at: FilePath(path)) {
                 let keyID = facts?.sealedWith ?? sealedWith
@@ -120,6 +124,30 @@ extension KeyError {
             }
             if let vaultNote { return "restore the keyfile from its backup" + vaultNote }
             return "regenerate the key with 'tokenvault keygen --output FILE', or restore the keyfile from its backup"
+        case .credentialsDirectoryUnset(let name):
+            return "run it from a systemd unit with LoadCredential=\(PrintableText.clean(name)):/PATH/OF/KEYFILE (or LoadCredentialEncrypted=; Examples/tokenvault-credential.service), or outside systemd unset \(KeySource.credentialVariable) and point \(KeySource.keyfileVariable) at the keyfile"
+        case .badCredentialName:
+            return "set \(KeySource.credentialVariable) to the NAME of the unit's LoadCredential=NAME:… line, e.g. tokenvault-key"
+        case .credentialMissing(let name, _):
+            let name = PrintableText.clean(name)
+            return "add LoadCredential=\(name):/etc/credstore/\(name) (or LoadCredentialEncrypted=\(name):/etc/credstore.encrypted/\(name)) to the unit, then 'systemctl daemon-reload' and restart it; or set \(KeySource.credentialVariable) to the name it loads"
+        case .unsafeCredentialsDirectory:
+            return "\(KeySource.credentialsDirectoryVariable) must be the folder systemd made for the service (mode 0500); outside systemd, unset \(KeySource.credentialVariable) and use a keyfile (\(KeySource.keyfileVariable))"
+        case .keyCommandFailed(let error):
+            switch error {
+            case .emptyCommandLine, .unterminatedQuote:
+                return "write \(KeySource.commandVariable) as a program and its arguments, quoted with '…' or \"…\" (no shell: write sh -c '…' for pipes or variables)"
+            case .cannotStart:
+                return "give \(KeySource.commandVariable) the full path of the program, or install it"
+            case .timedOut:
+                return "run the command yourself to see where it waits; it runs with stdin /dev/null, so it cannot prompt there; or allow it longer with \(VaultConfiguration.keyCommandTimeoutVariable)=SECONDS (at most 600)"
+            case .tooMuchOutput:
+                return "run the command yourself: it must print key lines and nothing else (as 'tokenvault keygen --output -' does)"
+            case .exited, .killed, .io:
+                return "run the command in \(KeySource.commandVariable) yourself to see why it fails (its own error is above)"
+            }
+        case .unreadableDescriptor:
+            return "open the descriptor for tokenvault, e.g. 'tokenvault list --key-fd 3 3<KEYFILE', or leave out \(KeySource.descriptorOption)"
         case .file(let error): return error.hint
         }
     }

@@ -16,14 +16,32 @@ struct VaultOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "A keyfile: one key a line, the first seals, all open. Comes before TOKENVAULT_KEY and TOKENVAULT_KEYFILE; without any of them, $XDG_CONFIG_HOME/tokenvault/key (~/.config/tokenvault/key) if it exists.",
+            "A keyfile: one key a line, the first seals, all open. Comes before TOKENVAULT_KEY, TOKENVAULT_KEY_COMMAND, TOKENVAULT_KEY_CREDENTIAL and TOKENVAULT_KEYFILE; without any of them, $XDG_CONFIG_HOME/tokenvault/key (~/.config/tokenvault/key) if it exists.",
             valueName: "path"
         )
     )
     var keyfile: String?
 
+    @Option(
+        name: .customLong("key-fd"),
+        help: ArgumentHelp(
+            "Read the key lines from this inherited file descriptor (e.g. --key-fd 3 3<keyfile), then close it. Instead of --keyfile; comes before the environment.",
+            valueName: "n"
+        )
+    )
+    var keyDescriptor: Int32?
+
+    func validate() throws {
+        if keyfile != nil && keyDescriptor != nil {
+            throw ValidationError("give --keyfile or --key-fd, not both")
+        }
+        if let keyDescriptor, keyDescriptor < 0 {
+            throw ValidationError("--key-fd takes a file descriptor number (0 or more), not \(keyDescriptor)")
+        }
+    }
+
     /// The same choices as a plain value, usable without argument parsing.
-    var selection: VaultSelection { VaultSelection(vault: vault, keyfile: keyfile) }
+    var selection: VaultSelection { VaultSelection(vault: vault, keyfile: keyfile, keyDescriptor: keyDescriptor) }
 
     var location: VaultLocation { selection.location }
 
@@ -32,12 +50,13 @@ struct VaultOptions: ParsableArguments {
     func store() throws -> VaultStore { try selection.store() }
 }
 
-/// Which vault and which keyfile a command uses: `--vault` and `--keyfile`, each before the
-/// environment, or neither (the environment and the default paths decide), as `VaultOptions` parses them and as the
+/// Which vault and which keyfile a command uses: `--vault` and `--keyfile` (or `--key-fd`), each
+/// before the environment, or neither (the environment and the default paths decide), as `VaultOptions` parses them and as the
 /// `tokenvault token PROFILE` fast path (Entry) takes them.
 struct VaultSelection {
     var vault: String?
     var keyfile: String?
+    var keyDescriptor: Int32?
 
     var location: VaultLocation {
         VaultLocation.resolve(explicit: vault)
@@ -46,7 +65,7 @@ struct VaultSelection {
     /// The library's configuration for these choices, logging through the command's logger
     /// (warnings in the command's own voice, the rest only with TOKENVAULT_LOG_LEVEL).
     func configuration() throws -> VaultConfiguration {
-        try VaultConfiguration(vault: vault, keyfile: keyfile, logger: CommandLogging.logger)
+        try VaultConfiguration(vault: vault, keyfile: keyfile, keyDescriptor: keyDescriptor, logger: CommandLogging.logger)
     }
 
     /// Loads the keys from the first source that is set, warning about the ones it shadows.
@@ -77,14 +96,7 @@ struct VaultSelection {
     private func warnShadowed(_ configuration: VaultConfiguration) {
         guard let source = configuration.keySource else { return }
         for name in configuration.shadowedKeySources {
-            Reporter.warning("\(name) ignored: \(describe(source)) comes first")
-        }
-    }
-
-    private func describe(_ source: KeySource) -> String {
-        switch source {
-        case .environment: return KeySource.keyVariable
-        case .keyfile(_, let origin): return origin
+            Reporter.warning("\(name) ignored: \(source.name) comes first")
         }
     }
 }

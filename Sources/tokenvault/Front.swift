@@ -57,6 +57,9 @@ enum Front {
         let configuration = try VaultConfiguration(logger: FrontLogging.logger)
         // The full command warns about a key source shadowed by another.
         guard configuration.shadowedKeySources.isEmpty else { return false }
+        // A key command runs once, in the full command: run here too, it would run twice (and
+        // print its errors twice) whenever the token needs a refresh.
+        if case .command = configuration.keySource { return false }
         // A PostgreSQL vault is the full command's: libpq is loaded with dlopen, which a static
         // executable must not do with another build's glibc.
         guard configuration.address.fileLocation != nil else { return false }

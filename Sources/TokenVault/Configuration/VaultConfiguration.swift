@@ -7,10 +7,11 @@ import Glibc
 /// One way from the environment to a configured vault, used by the `tokenvault` command and by
 /// apps alike: which vault (`--vault`, else `TOKENVAULT_PATH`, else the default path; a file, or a
 /// PostgreSQL address), which key
-/// source (`--keyfile`, else `TOKENVAULT_KEY`, else `TOKENVAULT_KEYFILE`, else the default
-/// keyfile `$XDG_CONFIG_HOME/tokenvault/key` or `~/.config/tokenvault/key` if it exists), how
-/// long a token request may take (`TOKENVAULT_HTTP_TIMEOUT`), and the logger everything built
-/// from it logs to. What is given explicitly (the `vault` and `keyfile` arguments, the
+/// source (`--keyfile` or `--key-fd`, else `TOKENVAULT_KEY`, else `TOKENVAULT_KEY_COMMAND`, else
+/// `TOKENVAULT_KEY_CREDENTIAL`, else `TOKENVAULT_KEYFILE`, else the default keyfile
+/// `$XDG_CONFIG_HOME/tokenvault/key` or `~/.config/tokenvault/key` if it exists: `KeySource`),
+/// how long a key command may run (`TOKENVAULT_KEY_COMMAND_TIMEOUT`), how long a token request
+/// may take (`TOKENVAULT_HTTP_TIMEOUT`), and the logger everything built from it logs to. What is given explicitly (the `vault` and `keyfile` arguments, the
 /// command's flags) comes before the environment.
 ///
 ///     let configuration = try VaultConfiguration(logger: logger)
@@ -39,17 +40,26 @@ public struct VaultConfiguration: Sendable {
 
     /// The variable that caps a whole token request, in seconds from 1 to 600.
     public static let httpTimeoutVariable = "TOKENVAULT_HTTP_TIMEOUT"
+    /// The variable that caps how long the key command runs, in seconds from 1 to 600 (30 unset).
+    public static let keyCommandTimeoutVariable = "TOKENVAULT_KEY_COMMAND_TIMEOUT"
 
-    /// Reads the configuration from this process's environment. `vault` and `keyfile` are what
-    /// `--vault` and `--keyfile` say, if given; each comes before the variables. Variables are
-    /// read by name: the environment is never enumerated, so the key variable is never copied here.
-    public init(vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault")) throws(ConfigurationError) {
+    /// Reads the configuration from this process's environment. `vault`, `keyfile` and
+    /// `keyDescriptor` are what `--vault`, `--keyfile` and `--key-fd` say, if given; each comes
+    /// before the variables. Variables are read by name: the environment is never enumerated, so
+    /// the key variable is never copied here.
+    public init(
+        vault: String? = nil, keyfile: String? = nil, keyDescriptor: Int32? = nil, logger: Logger = Logger(label: "tokenvault")
+    ) throws(ConfigurationError) {
         do {
             address = try VaultAddress.resolve(explicit: vault)
         } catch {
             throw .badVaultAddress(error)
         }
-        keyLookup = KeySource.resolve(explicitKeyfile: keyfile)
+        keyLookup = KeySource.resolve(explicitKeyfile: keyfile, explicitDescriptor: keyDescriptor)
+        if case .command(let commandLine, _) = keyLookup.source {
+            let timeout = try Self.keyCommandTimeout(fromEnvironmentValue: getenv(Self.keyCommandTimeoutVariable).map { String(cString: $0) })
+            keyLookup.source = .command(commandLine, timeout: timeout)
+        }
         limits = try Self.limits(fromEnvironmentValue: getenv(Self.httpTimeoutVariable).map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) })
         self.logger = logger
     }
@@ -65,6 +75,14 @@ public struct VaultConfiguration: Sendable {
         limits.totalTimeout = seconds
         limits.connectTimeout = min(10, seconds)
         return limits
+    }
+
+    /// The seconds `TOKENVAULT_KEY_COMMAND_TIMEOUT` gives the key command; `nil` (unset) keeps
+    /// `KeySource.defaultCommandTimeout`.
+    static func keyCommandTimeout(fromEnvironmentValue text: String?) throws(ConfigurationError) -> Int {
+        guard let text else { return KeySource.defaultCommandTimeout }
+        guard let seconds = Int(text), seconds >= 1, seconds <= 600 else { throw .badKeyCommandTimeout(text) }
+        return seconds
     }
 
     /// The keys of `keySource`.
@@ -93,6 +111,8 @@ public struct VaultConfiguration: Sendable {
 public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `TOKENVAULT_HTTP_TIMEOUT` is not a number of seconds from 1 to 600; the value it had.
     case badHTTPTimeout(String)
+    /// `TOKENVAULT_KEY_COMMAND_TIMEOUT` is not a whole number of seconds from 1 to 600; the value it had.
+    case badKeyCommandTimeout(String)
     /// `--vault` or `TOKENVAULT_PATH` is a PostgreSQL address that cannot be used.
     case badVaultAddress(PostgresAddressError)
 
@@ -101,6 +121,8 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
         switch self {
         case .badHTTPTimeout(let text):
             return "\(VaultConfiguration.httpTimeoutVariable)='\(PrintableText.clean(text))' is not a number of seconds from 1 to 600"
+        case .badKeyCommandTimeout(let text):
+            return "\(VaultConfiguration.keyCommandTimeoutVariable)='\(PrintableText.clean(text))' is not a whole number of seconds from 1 to 600"
         case .badVaultAddress(let error):
             return error.description
         }

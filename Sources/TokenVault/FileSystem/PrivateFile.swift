@@ -16,10 +16,44 @@ package enum PrivateFile {
         }
     }
 
+    /// Checks a systemd credential that is not the current user's: root's, read-only, with no
+    /// access for group or others except what its ACL grants the current user alone, to read.
+    /// That is how systemd hands a service user its credentials on a file system with ACLs.
+    static func checkGrantedByRoot(_ status: Stat, descriptor: FileDescriptor, path: String) throws(FileError) {
+        guard status.type == .regular else { throw .insecure(path: path, .notRegularFile) }
+        let foreign = FileError.insecure(path: path, .ownedByOtherUser(status.userID.rawValue))
+        guard status.userID.rawValue == 0, status.permissions.rawValue & 0o222 == 0 else { throw foreign }
+        guard status.permissions.rawValue & 0o007 == 0 else {
+            throw .insecure(path: path, .accessibleByOthers(status.permissions))
+        }
+        let entries: [AccessControlEntry]?
+        do {
+            entries = try descriptor.accessControlList()
+        } catch {
+            throw .io(path: path, operation: "read the ACL of", error)
+        }
+        guard let entries, entries.contains(where: { $0.tag == .user && $0.id == currentUserID.rawValue }) else { throw foreign }
+        for entry in entries {
+            switch entry.tag {
+            case .owner?, .mask?:
+                continue
+            case .user? where entry.id == currentUserID.rawValue && entry.permissions & 0o2 == 0:
+                continue
+            case .owningGroup?, .group?, .others?:
+                if entry.permissions == 0 { continue }
+                throw .insecure(path: path, .accessibleByOthers(status.permissions))
+            default:
+                throw .insecure(path: path, .accessibleByOthers(status.permissions))
+            }
+        }
+    }
+
     /// Opens `path` read-only and checks it. `followSymlinks` is for keyfiles (secret mounts are
-    /// symbolic links); vaults are never followed. No file at `path` is `.missing`.
+    /// symbolic links); vaults are never followed. `grantedByRoot` also accepts a read-only file
+    /// of root's that an ACL lets the current user alone read (`checkGrantedByRoot`). No file at
+    /// `path` is `.missing`.
     static func openForReading(
-        _ path: FilePath, followSymlinks: Bool
+        _ path: FilePath, followSymlinks: Bool, grantedByRoot: Bool = false
     ) throws(FileError) -> (FileDescriptor, Stat) {
         // Non-blocking: a FIFO planted at the path must not hang the open before fstat refuses it.
         var options: FileDescriptor.OpenOptions = [.closeOnExec, .nonBlocking]
@@ -38,7 +72,11 @@ package enum PrivateFile {
         }
         do {
             let status = try descriptor.stat()
-            try check(status, path: path.string)
+            if grantedByRoot && status.userID.rawValue == 0 && status.userID != currentUserID {
+                try checkGrantedByRoot(status, descriptor: descriptor, path: path.string)
+            } else {
+                try check(status, path: path.string)
+            }
             return (descriptor, status)
         } catch let error as FileError {
             try? descriptor.close()
@@ -66,8 +104,8 @@ package enum PrivateFile {
     }
 
     /// Reads a whole private file into guarded memory (keyfiles, client-secret files).
-    static func readSecret(_ path: FilePath, followSymlinks: Bool, limit: Int) throws(FileError) -> Secret {
-        let (descriptor, _) = try openForReading(path, followSymlinks: followSymlinks)
+    static func readSecret(_ path: FilePath, followSymlinks: Bool, grantedByRoot: Bool = false, limit: Int) throws(FileError) -> Secret {
+        let (descriptor, _) = try openForReading(path, followSymlinks: followSymlinks, grantedByRoot: grantedByRoot)
         defer { try? descriptor.close() }
         return try readSecret(from: descriptor, path: path.string, limit: limit)
     }

@@ -62,3 +62,77 @@ extension KeyRing {
         return try parse(text, source: path.string)
     }
 }
+
+extension KeyRing {
+    /// Reads a systemd credential: `directory/name`, as `LoadCredential=` and
+    /// `LoadCredentialEncrypted=` leave it: a read-only file of yours, mode 0400, in a folder of
+    /// yours, mode 0500; or, where the file system keeps ACLs, a read-only file of root's that an
+    /// ACL lets you alone read, in a folder of root's. The file gets the checks of a keyfile
+    /// (or `PrivateFile.checkGrantedByRoot`), without following a symbolic link; the folder must
+    /// be yours or root's and writable by no one else.
+    static func load(credential name: String, in directory: FilePath?) throws(KeyError) -> KeyRing {
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else { throw .badCredentialName(name) }
+        guard let directory else { throw .credentialsDirectoryUnset(name: name) }
+        try checkCredentialsDirectory(directory, name: name)
+        let path = directory.appending(name)
+        let text: Secret
+        do {
+            text = try PrivateFile.readSecret(path, followSymlinks: false, grantedByRoot: true, limit: keyfileLimit)
+        } catch .missing {
+            throw .credentialMissing(name: name, directory: directory.string)
+        } catch .tooLarge {
+            throw .keyfileTooLarge(path: path.string, limit: keyfileLimit)
+        } catch .insecure(_, .ownedByOtherUser(let uid)) {
+            throw .foreignKeyfile(path: path.string, ownerID: uid)
+        } catch {
+            throw .file(error)
+        }
+        return try parse(text, source: path.string)
+    }
+
+    /// The credentials folder must be one systemd could have made: a folder of this user's or
+    /// root's that group and others cannot write to.
+    private static func checkCredentialsDirectory(_ directory: FilePath, name: String) throws(KeyError) {
+        let status: Stat
+        do {
+            status = try directory.stat()
+        } catch {
+            if error == .noSuchFileOrDirectory { throw .credentialMissing(name: name, directory: directory.string) }
+            throw .file(.io(path: directory.string, operation: "stat", error))
+        }
+        guard status.type == .directory else { throw .unsafeCredentialsDirectory(path: directory.string, .notRegularFile) }
+        guard status.userID == currentUserID || status.userID.rawValue == 0 else {
+            throw .unsafeCredentialsDirectory(path: directory.string, .ownedByOtherUser(status.userID.rawValue))
+        }
+        guard status.permissions.rawValue & 0o022 == 0 else {
+            throw .unsafeCredentialsDirectory(path: directory.string, .folderWritableByOthers(status.permissions))
+        }
+    }
+
+    /// Reads key lines from an inherited file descriptor (`--key-fd`) to its end, at most
+    /// 64 KiB, then closes it.
+    static func load(descriptor number: Int32) throws(KeyError) -> KeyRing {
+        let descriptor = FileDescriptor(rawValue: number)
+        defer { try? descriptor.close() }
+        let buffer = SecureBuffer(count: keyfileLimit)
+        let count: Int
+        do {
+            count = try descriptor.readAll(into: buffer.bytes)
+        } catch {
+            throw .unreadableDescriptor(number, error)
+        }
+        return try parse(Secret(buffer: buffer, range: 0..<count), source: "file descriptor \(number) (\(KeySource.descriptorOption))")
+    }
+
+    /// Runs the key command (`TOKENVAULT_KEY_COMMAND`) and reads key lines from its standard
+    /// output, straight into guarded memory: at most 64 KiB, within `timeout` seconds.
+    static func load(commandLine: String, timeout: Int) throws(KeyError) -> KeyRing {
+        let text: Secret
+        do {
+            text = try Subprocess.output(of: commandLine, hiding: [KeySource.keyVariable], limit: keyfileLimit, timeout: timeout)
+        } catch {
+            throw .keyCommandFailed(error)
+        }
+        return try parse(text, source: "the output of \(KeySource.commandVariable)")
+    }
+}

@@ -21,7 +21,9 @@ package enum Subprocess {
         spawn(arguments, hiding: hidden) != nil
     }
 
-    private static func spawn(_ arguments: [String], hiding hidden: [String]) -> pid_t? {
+    /// This process's environment block without the variables named in `hidden`, ending in
+    /// `nil`: pointers into `environ`, valid until the environment changes.
+    static func environment(hiding hidden: [String]) -> [UnsafeMutablePointer<CChar>?] {
         var environment: [UnsafeMutablePointer<CChar>?] = []
         let prefixes = hidden.map { $0 + "=" }
         var entry = environ
@@ -30,6 +32,11 @@ package enum Subprocess {
             entry += 1
         }
         environment.append(nil)
+        return environment
+    }
+
+    private static func spawn(_ arguments: [String], hiding hidden: [String]) -> pid_t? {
+        var environment = environment(hiding: hidden)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -70,17 +70,47 @@ struct ExamplesTests {
         }
     }
 
-    @Test("Examples/tokenvault-app.service is a unit systemd-analyze accepts (with its ExecStart= pointed at a real program)")
-    func serviceUnit() throws {
+    @Test("each sample unit is one systemd-analyze accepts (with its ExecStart= pointed at a real program)",
+          arguments: ["tokenvault-app.service", "tokenvault-credential.service"])
+    func serviceUnit(_ name: String) throws {
         let analyze = "/usr/bin/systemd-analyze"
         try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed (apt-get install systemd)")
-        let unit = try String(contentsOf: sourceTree.appendingPathComponent("Examples/tokenvault-app.service"), encoding: .utf8)
+        let unit = try String(contentsOf: sourceTree.appendingPathComponent("Examples/\(name)"), encoding: .utf8)
         #expect(unit.contains("ExecStart=/usr/local/bin/app\n"))
         let directory = TemporaryDirectory()
-        let copy = directory.file("tokenvault-app.service")
+        let copy = directory.file(name)
         #expect(FileManager.default.createFile(atPath: copy, contents: Data(unit.replacingOccurrences(of: "ExecStart=/usr/local/bin/app\n", with: "ExecStart=/bin/true\n").utf8)))
         let result = try runProcess(analyze, ["verify", copy], environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.isEmpty, "\(result.output)")
+    }
+
+    @Test("the credential unit names its credential with TOKENVAULT_KEY_CREDENTIAL, as LoadCredentialEncrypted= loads it")
+    func credentialUnit() throws {
+        let unit = try String(contentsOf: sourceTree.appendingPathComponent("Examples/tokenvault-credential.service"), encoding: .utf8)
+        let lines = unit.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+        #expect(lines.contains("LoadCredentialEncrypted=tokenvault-key:/etc/credstore.encrypted/tokenvault-key"))
+        #expect(lines.contains("Environment=TOKENVAULT_KEY_CREDENTIAL=tokenvault-key"))
+        #expect(!lines.contains { $0.contains("TOKENVAULT_KEYFILE") || $0.contains("TOKENVAULT_KEY=") })
+    }
+
+    @Test("Keys.example holds no usable key: every line is a comment, and tokenvault refuses it as a keyfile")
+    func keysExample() throws {
+        let text = try String(contentsOf: sourceTree.appendingPathComponent("Keys.example"), encoding: .utf8)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            #expect(line.hasPrefix("#"), "not a comment: \(line)")
+        }
+        for source in ["--keyfile", "--key-fd", "TOKENVAULT_KEY=", "TOKENVAULT_KEY_COMMAND=", "TOKENVAULT_KEY_CREDENTIAL=", "TOKENVAULT_KEYFILE=", "LoadCredential=", "LoadCredentialEncrypted=", "tokenvault keygen"] {
+            #expect(text.contains(source), "Keys.example does not show \(source)")
+        }
+        let sandbox = try Sandbox()
+        // A private copy, so that the refusal is about what it holds, not its mode.
+        let copy = sandbox.directory.file("Keys.example")
+        #expect(FileManager.default.createFile(atPath: copy, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
+        let listed = try sandbox.run(["keyfile", "list", copy])
+        #expect(listed.status == 10)
+        #expect(listed.stderr.contains("tokenvault: error: \(copy) holds no key"), "\(listed.stderr)")
+        let opened = try sandbox.run(["list"], environment: ["TOKENVAULT_KEYFILE": copy])
+        #expect(opened.status == 10)
     }
 }
