@@ -1,0 +1,2 @@
+import MCP
+import TokenVault
