@@ -27,6 +27,8 @@ Endpoints (issuer = ``http://127.0.0.1:<port>``):
 
 * ``POST /o/token/``          DOT's token endpoint (refresh_token grant etc.).
 * ``POST /o/revoke_token/``   DOT's RFC 7009 revocation endpoint.
+* ``POST /o/introspect/``     DOT's RFC 7662 introspection endpoint, for a confidential client
+  (HTTP Basic) such as the one ``/test/resource-server`` hands out.
 * ``GET /.well-known/oauth-authorization-server``  RFC 8414 metadata.
 * ``GET /.well-known/oauth-protected-resource[/mcp]``  RFC 9728 metadata.
 * ``GET /o/authorize/``     DOT's authorization endpoint (PKCE S256 required). The fixture has
@@ -47,6 +49,10 @@ Test-control endpoints (JSON in, JSON out; tokens travel in the body or query):
   ``{"access_token", "token_type", "expires_in", "scope", "refresh_token"}`` plus
   ``client_id``, ``client_secret`` (confidential only), ``token_endpoint``, ``issuer``,
   ``resource``.
+* ``POST /test/resource-server`` ``{"client_id"}`` (optional, default
+  ``tokenvault-mcp-resource``) -> ``{"client_id", "client_secret", "introspection_endpoint"}``:
+  a confidential client a resource server (Tests/MCPServer/server.py) introspects tokens with.
+  Mints no token.
 * ``GET /test/stats`` -> ``{"token_requests", "refresh_grants_ok",
   "refresh_grants_failed", ...}`` (persisted in the SQLite DB).
 * ``POST /test/stats/reset`` zeroes the counters.
@@ -117,6 +123,7 @@ COUNTER_NAMES = (
 )
 
 DEFAULT_CLIENT_ID = "tokenvault-test"
+RESOURCE_SERVER_CLIENT_ID = "tokenvault-mcp-resource"
 TEST_USERNAME = "tokenvault-test-user"
 
 
@@ -336,7 +343,7 @@ def make_views():
         get_refresh_token_model,
         set_token_value,
     )
-    from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
+    from oauth2_provider.views import AuthorizationView, IntrospectTokenView, RevokeTokenView, TokenView
     from oauthlib.common import generate_token
 
     Application = get_application_model()
@@ -345,6 +352,7 @@ def make_views():
     dot_token_view = TokenView.as_view()
     dot_revoke_view = RevokeTokenView.as_view()
     dot_authorize_view = AuthorizationView.as_view()
+    dot_introspect_view = IntrospectTokenView.as_view()
 
     def token_endpoint_url():
         return STATE["issuer"] + "/o/token/"
@@ -387,6 +395,7 @@ def make_views():
             "authorization_endpoint": iss + "/o/authorize/",
             "token_endpoint": token_endpoint_url(),
             "revocation_endpoint": iss + "/o/revoke_token/",
+            "introspection_endpoint": iss + "/o/introspect/",
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
@@ -503,6 +512,26 @@ def make_views():
         out.update({"token_endpoint": token_endpoint_url(), "issuer": STATE["issuer"],
                     "resource": STATE["resource"]})
         return json_response(out)
+
+    @csrf_exempt
+    def introspect(request):
+        log_param_names(request, "/o/introspect/")
+        return dot_introspect_view(request)
+
+    @csrf_exempt
+    def resource_server(request):
+        if request.method != "POST":
+            return error_response(405, "invalid_request", "POST only")
+        try:
+            client_id = str(read_json(request).get("client_id") or RESOURCE_SERVER_CLIENT_ID)
+        except ValueError as e:
+            return error_response(400, "invalid_request", str(e))
+        from django.db import transaction
+
+        with WRITE_LOCK, transaction.atomic():
+            app, _ = ensure_application(client_id, confidential=True)
+        return json_response({"client_id": app.client_id, "client_secret": app.client_secret,
+                              "introspection_endpoint": STATE["issuer"] + "/o/introspect/"})
 
     def stats(request):
         return json_response(read_stats())
@@ -680,6 +709,7 @@ def make_views():
         "token": token, "revoke": revoke, "as_metadata": as_metadata, "pr_metadata": pr_metadata,
         "mcp": mcp, "seed": seed, "stats": stats, "stats_reset": stats_reset, "expire": expire,
         "token_status": token_status, "fail_next": fail_next, "delay": delay,
+        "introspect": introspect, "resource_server": resource_server,
     }
 
 
@@ -696,6 +726,9 @@ def install_urls(urls_module):
         path("test/metadata", v["metadata_control"]),
         path("o/revoke_token/", v["revoke"]),
         path("o/revoke_token", v["revoke"]),
+        path("o/introspect/", v["introspect"]),
+        path("o/introspect", v["introspect"]),
+        path("test/resource-server", v["resource_server"]),
         path(".well-known/oauth-authorization-server", v["as_metadata"]),
         path(".well-known/oauth-protected-resource", v["pr_metadata"]),
         path(".well-known/oauth-protected-resource/mcp", v["pr_metadata"]),

@@ -107,6 +107,24 @@ final class OAuthServer: @unchecked Sendable {
         return result.stdout == "200"
     }
 
+    /// Revokes `token` (an access or a refresh token) at the RFC 7009 endpoint, as the app's admin would.
+    func revoke(token: String, clientID: String = "tokenvault-test") throws {
+        let result = try runProcess("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
+                                                      issuer + "/o/revoke_token/"], environment: [:],
+                                    stdin: "client_id=\(clientID)&token=\(token)")
+        guard result.stdout == "200" else { throw ServerError.badReply("revoke: HTTP \(result.stdout) \(result.stderr)") }
+    }
+
+    /// A confidential client a resource server introspects tokens with (RFC 7662), and where.
+    func resourceServerClient() throws -> (clientID: String, clientSecret: String, introspectionEndpoint: String) {
+        let reply = try call("POST", "/test/resource-server", body: [:])
+        guard let id = reply["client_id"] as? String, let secret = reply["client_secret"] as? String,
+              let endpoint = reply["introspection_endpoint"] as? String else {
+            throw ServerError.badReply("/test/resource-server: \(reply)")
+        }
+        return (id, secret, endpoint)
+    }
+
     /// Spends a refresh token directly, as another client (MCP Inspector) would.
     func spend(refreshToken: String, clientID: String = "tokenvault-test") throws -> [String: Any] {
         let result = try runProcess("/usr/bin/curl", ["-s", "--data-binary", "@-", tokenEndpoint], environment: [:],
