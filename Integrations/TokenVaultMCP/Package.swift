@@ -41,7 +41,8 @@ let package = Package(
                 "TokenVaultMCP",
                 .product(name: "TokenVault", package: "TokenVault"),
                 .product(name: "MCP", package: "swift-sdk"),
-            ]
+            ],
+            exclude: ["Support/README.md"]
         ),
     ]
 )

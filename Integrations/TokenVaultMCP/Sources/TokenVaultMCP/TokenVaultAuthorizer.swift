@@ -58,7 +58,8 @@ public final class TokenVaultAuthorizer: HTTPClientAuthorizer, Sendable {
 
     /// An authorizer for `profile`, with the vault and key found as the `tokenvault` command
     /// finds them (`vault`, else `TOKENVAULT_PATH`, else the default path; `keyfile`, else
-    /// `TOKENVAULT_KEY` or `TOKENVAULT_KEYFILE`, else the default keyfile). Reads nothing yet.
+    /// `TOKENVAULT_KEY` or `TOKENVAULT_KEYFILE`, else the default keyfile). Throws when no key is
+    /// configured or the keyfile is unusable; the vault is read at the first request.
     public convenience init(
         profile: String, vault: String? = nil, keyfile: String? = nil, logger: Logger = Logger(label: "tokenvault.mcp")
     ) throws {
@@ -143,7 +144,9 @@ public final class TokenVaultAuthorizer: HTTPClientAuthorizer, Sendable {
     /// fails because this authorizer could not authorize a request, throws the
     /// `TokenVaultMCPError` instead of the transport's `MCPError.internalError` that carries its
     /// text. Other errors pass through unchanged.
-    public func rethrowingVaultErrors<T>(_ body: () async throws -> T) async throws -> T {
+    public func rethrowingVaultErrors<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> sending T
+    ) async throws -> sending T {
         do {
             return try await body()
         } catch let error as MCPError {

@@ -1,2 +1,0 @@
-import MCP
-import TokenVault
