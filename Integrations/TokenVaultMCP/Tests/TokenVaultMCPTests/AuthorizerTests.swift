@@ -33,7 +33,7 @@ struct AuthorizerTests {
         let authorizer = fixture.authorizer
         try await authorizer.prepareAuthorization(for: Self.endpoint, session: unusedSession)
         _ = authorizer.authorizationHeader(for: Self.endpoint)
-        try fixture.revoke(fixture.accessToken, hint: "access_token")
+        try fixture.expireAtServer(fixture.accessToken)
 
         let retry = try await authorizer.handleChallenge(
             statusCode: 401, headers: ["WWW-Authenticate": "Bearer error=\"invalid_token\""], endpoint: Self.endpoint,
@@ -56,7 +56,7 @@ struct AuthorizerTests {
         let fixture = try VaultFixture(server: try OAuthServer())
         let authorizer = fixture.authorizer
         try await authorizer.prepareAuthorization(for: Self.endpoint, session: unusedSession)
-        try fixture.revoke(fixture.accessToken, hint: "access_token")
+        try fixture.expireAtServer(fixture.accessToken)
         let endpoint = Self.endpoint
 
         // Two requests, each from its own task as the transport sends them, present the old token.
@@ -92,7 +92,7 @@ struct AuthorizerTests {
         let authorizer = fixture.authorizer
         try await authorizer.prepareAuthorization(for: Self.endpoint, session: unusedSession)
         _ = authorizer.authorizationHeader(for: Self.endpoint)
-        try fixture.revoke(fixture.refreshToken, hint: "refresh_token")
+        try fixture.server.revoke(token: fixture.refreshToken)
         #expect(try !fixture.server.resourceAccepts(fixture.accessToken), "revoking the refresh token revokes its access token")
 
         let expected = TokenVaultMCPError.reauthenticationRequired(profile: "readonly", server: Self.endpoint)
@@ -126,6 +126,17 @@ struct AuthorizerTests {
             #expect(detail.contains("absent"))
             #expect(error.hint.contains("tokenvault status absent"))
         }
+    }
+
+    @Test("plain http to another host is refused before any token is fetched, naming the address")
+    func insecureEndpoint() async throws {
+        let fixture = try VaultFixture(server: try OAuthServer())
+        let url = URL(string: "http://mcp.example.com/mcp")!
+        #expect(throws: TokenVaultMCPError.insecureEndpoint(server: url)) {
+            try fixture.authorizer.validateEndpointSecurity(for: url)
+        }
+        #expect(TokenVaultMCPError.insecureEndpoint(server: url).description.contains("http://mcp.example.com/mcp"))
+        try fixture.authorizer.validateEndpointSecurity(for: Self.endpoint)
     }
 
     @Test("a 403 is a scope problem: no refresh, an error naming the profile")

@@ -18,7 +18,7 @@ struct VaultFixture {
     let authorizer: TokenVaultAuthorizer
 
     init(
-        server: OAuthServer, profile: String = "readonly", accessLifetime: Int = 3600,
+        server: OAuthServer, profile: String = "readonly", accessLifetime: Int = 3600, resource: String? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         try #require(
@@ -32,7 +32,7 @@ struct VaultFixture {
         seeded = try server.seed(accessLifetime: accessLifetime)
         try sandbox.expectSuccess(
             ["import", profile, "--token-endpoint", server.tokenEndpoint, "--client-id", "tokenvault-test",
-             "--resource", server.resource],
+             "--resource", resource ?? server.resource],
             stdin: String(decoding: try JSONSerialization.data(withJSONObject: seeded), as: UTF8.self),
             sourceLocation: sourceLocation
         )
@@ -45,6 +45,8 @@ struct VaultFixture {
 
     /// Refresh grants the authorization server has answered since the import.
     func refreshes() throws -> Int { try server.stats()["refresh_grants_ok"] as? Int ?? -1 }
+    /// Refresh grants the authorization server has refused since the import.
+    func failedRefreshes() throws -> Int { try server.stats()["refresh_grants_failed"] as? Int ?? -1 }
 
     /// What `tokenvault status PROFILE --json` says of the profile.
     func status() throws -> [String: Any] {
@@ -53,12 +55,15 @@ struct VaultFixture {
         return (object["profiles"] as! [[String: Any]])[0]
     }
 
-    /// Revokes a token at the authorization server (RFC 7009), as an administrator would.
-    func revoke(_ token: String, hint: String) throws {
+    /// Makes the authorization server treat `token` as expired (its introspection answers
+    /// inactive) while the vault still holds it as valid: the server stops accepting it.
+    func expireAtServer(_ token: String) throws {
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["access_token": token]), as: UTF8.self)
         let result = try runProcess(
-            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-", server.issuer + "/o/revoke_token/"],
-            environment: [:], stdin: "token=\(token)&token_type_hint=\(hint)&client_id=tokenvault-test")
-        try #require(result.stdout == "200", "revocation answered \(result.stdout) \(result.stderr)")
+            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                              "--data-binary", "@-", server.issuer + "/test/expire"],
+            environment: [:], stdin: body)
+        try #require(result.stdout == "200", "/test/expire answered \(result.stdout) \(result.stderr)")
     }
 }
 
