@@ -92,6 +92,9 @@ public final class TokenVaultAuthorizer: HTTPClientAuthorizer, Sendable {
     /// next request goes without a token, and the 401 it gets brings the error back through
     /// `handleChallenge`: the transport ignores errors thrown here.
     public func prepareAuthorization(for endpoint: URL, session: URLSession) async throws {
+        if let task = PresentedTokens.currentTask {
+            state.withLock { $0.presented.begin(for: task) }
+        }
         try await fetch(for: endpoint)
     }
 

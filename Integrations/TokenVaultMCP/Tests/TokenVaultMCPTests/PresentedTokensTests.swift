@@ -22,6 +22,16 @@ struct PresentedTokensTests {
         #expect(presented.challenge(for: 2).challenges == 0)
     }
 
+    @Test("a new request in a task whose key a challenged request had starts with no challenges")
+    func reusedTask() {
+        var presented = PresentedTokens()
+        presented.record(Secret(copying: "tvsecret-old"), for: 7)
+        _ = presented.challenge(for: 7)
+        presented.begin(for: 7)
+        presented.record(Secret(copying: "tvsecret-new"), for: 7)
+        #expect(presented.challenge(for: 7).challenges == 0)
+    }
+
     @Test("requests beyond the capacity push out the oldest")
     func capacity() {
         var presented = PresentedTokens(capacity: 3)
