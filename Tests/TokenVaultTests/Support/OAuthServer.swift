@@ -115,6 +115,15 @@ final class OAuthServer: @unchecked Sendable {
         guard result.stdout == "200" else { throw ServerError.badReply("revoke: HTTP \(result.stdout) \(result.stderr)") }
     }
 
+    /// Ends the access token's life at the server (`/test/expire`) while the vault still counts it
+    /// valid: resource servers refuse it (introspection says inactive) and its refresh token stays
+    /// usable, as after a server-side revocation of the access token alone. (RFC 7009 revocation of
+    /// an access token, `revoke(token:)`, revokes its refresh token too in django-oauth-toolkit.)
+    func invalidateAccessToken(_ token: String) throws {
+        let reply = try call("POST", "/test/expire", body: ["access_token": token])
+        guard reply["ok"] as? Bool == true else { throw ServerError.badReply("/test/expire: \(reply)") }
+    }
+
     /// A confidential client a resource server introspects tokens with (RFC 7662), and where.
     func resourceServerClient() throws -> (clientID: String, clientSecret: String, introspectionEndpoint: String) {
         let reply = try call("POST", "/test/resource-server", body: [:])
