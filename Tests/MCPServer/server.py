@@ -89,6 +89,9 @@ def parse_args(argv):
                    help="read the introspection client's secret from the first line of stdin")
     p.add_argument("--issuer", help="authorization server issuer for the resource metadata "
                                     "(default: the introspection URL's origin)")
+    p.add_argument("--json-response", action="store_true",
+                   help="answer POSTs with application/json instead of an SSE stream (clients that read no SSE, "
+                        "such as the MCP Swift SDK's HTTP transport on Linux)")
     p.add_argument("--verbose", action="store_true", help="access log (paths only) and SDK info log on stderr")
     p.add_argument("--watch-parent", action="store_true",
                    help="exit when the parent process goes away (parent pid changes)")
@@ -209,7 +212,7 @@ def build_app(args, port, client_secret):
             COUNTERS = zero_counters()
         return JSONResponse(snapshot())
 
-    return CountingMiddleware(server.streamable_http_app(host="127.0.0.1"))
+    return CountingMiddleware(server.streamable_http_app(host="127.0.0.1", json_response=args.json_response))
 
 
 async def serve(args, sock, client_secret):

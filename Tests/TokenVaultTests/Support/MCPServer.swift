@@ -9,9 +9,13 @@ final class MCPServer: @unchecked Sendable {
     private(set) var port = 0
     private var process: Process?
     let authorizationServer: OAuthServer
+    /// Whether POSTs are answered with application/json rather than an SSE stream: the MCP Swift
+    /// SDK's HTTP transport reads no SSE on Linux.
+    let jsonResponse: Bool
 
-    init(authorizationServer: OAuthServer) throws {
+    init(authorizationServer: OAuthServer, jsonResponse: Bool = false) throws {
         self.authorizationServer = authorizationServer
+        self.jsonResponse = jsonResponse
         try start()
     }
 
@@ -30,7 +34,7 @@ final class MCPServer: @unchecked Sendable {
             OAuthServer.repositoryRoot.appendingPathComponent("Tests/MCPServer/server.py").path,
             "--port", String(port), "--introspect", client.introspectionEndpoint,
             "--client-id", client.clientID, "--client-secret-stdin", "--watch-parent",
-        ]
+        ] + (jsonResponse ? ["--json-response"] : [])
         let out = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardInput = input

@@ -1,0 +1,1 @@
+../../../../../Tests/TokenVaultTests/Support/MCPServer.swift
