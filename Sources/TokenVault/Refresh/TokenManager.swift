@@ -19,18 +19,19 @@ public final class TokenManager: Sendable {
     let engine: RefreshEngine
     let logger: Logger
 
-    private struct Cache {
+    struct Cache {
         var version: VaultVersion?
         /// When `version` was last found current (monotonic seconds).
         var checkedAt: Double?
         var profiles: [String: TokenProfile] = [:]
         /// Refreshed profiles whose sealing failed; sealed before anything else is tried.
         var unsealed: [String: SealFailure] = [:]
-        /// Fingerprints of tokens obtained by a refresh that a 401 forced, per profile.
-        var refreshedAfterRejection: [String: String] = [:]
+        /// The token a refresh that a 401 forced obtained, per profile: its fingerprint, and when
+        /// (monotonic seconds).
+        var refreshedAfterRejection: [String: (fingerprint: String, at: Double)] = [:]
     }
 
-    private let cache = Mutex(Cache())
+    let cache = Mutex(Cache())
     private let flights = Mutex([String: Task<TokenProfile, any Error>]())
 
     /// A manager over `store`, with `limits` for every token-endpoint request. Nothing is read
@@ -58,10 +59,13 @@ public final class TokenManager: Sendable {
 
     /// After a resource server answered 401 to `rejected`: a token other than `rejected`,
     /// refreshing once if no other caller has already. Throws `RefreshError.rejectedAgain`
-    /// rather than refresh in a loop when the token it got from such a refresh is rejected too.
+    /// rather than refresh in a loop when the token it got from such a refresh is rejected too
+    /// within `rejectionLoopWindow`; a token that served that long and is then rejected (revoked
+    /// later) is refreshed again.
     public func accessToken(for profile: String, rejected: String) async throws -> String {
         let rejectedToken = Secret(copying: rejected)
-        if cache.withLock({ $0.refreshedAfterRejection[profile] }) == rejectedToken.fingerprint {
+        if let last = cache.withLock({ $0.refreshedAfterRejection[profile] }), last.fingerprint == rejectedToken.fingerprint,
+           MonotonicClock.now - last.at < Self.rejectionLoopWindow {
             throw RefreshError.rejectedAgain(profile: profile)
         }
         let current = try currentProfile(profile)
@@ -71,9 +75,14 @@ public final class TokenManager: Sendable {
         }
         let refreshed = try await refresh(profile, reason: .rejected(rejectedToken))
         guard let token = refreshed.accessToken else { throw RefreshError.noRefreshToken(profile: profile) }
-        cache.withLock { $0.refreshedAfterRejection[profile] = token.fingerprint }
+        cache.withLock { $0.refreshedAfterRejection[profile] = (token.fingerprint, MonotonicClock.now) }
         return token.unsafeStringValue()
     }
+
+    /// How soon a rejection of the token a 401-forced refresh obtained counts as a loop (the
+    /// resource server refuses what the authorization server issues) rather than a new
+    /// revocation.
+    static let rejectionLoopWindow = 60.0
 
     /// Refreshes now: when due, or always with `force`. Returns the profile as sealed.
     @discardableResult

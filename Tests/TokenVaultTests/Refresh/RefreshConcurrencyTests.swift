@@ -33,6 +33,30 @@ struct RefreshConcurrencyTests {
         #expect(server.requests.count == 1)
     }
 
+    @Test("a token a 401 brought that is rejected again at once is a loop; rejected after a minute of service, it is refreshed again")
+    func rejectionAfterService() async throws {
+        let later = FaultServer.json(200, #"{"access_token":"\#(secretMarker)-later-p","token_type":"Bearer","expires_in":3600,"refresh_token":"\#(secretMarker)-last-p"}"#)
+        let server = try FaultServer([goodAnswer("p"), later])
+        let sandbox = try Sandbox()
+        try sandbox.expectSuccess(["import", "p", "--token-endpoint", server.tokenURL, "--client-id", "c"], stdin: expiredJSON("p").replacingOccurrences(of: "-10", with: "3600"))
+        let tokens = try manager(sandbox)
+        let first = try await tokens.accessToken(for: "p")
+        let second = try await tokens.accessToken(for: "p", rejected: first)
+        #expect(second == "\(secretMarker)-new-p")
+        do {
+            _ = try await tokens.accessToken(for: "p", rejected: second)
+            Issue.record("a token rejected right after the refresh a 401 forced was refreshed again")
+        } catch RefreshError.rejectedAgain(let profile) {
+            #expect(profile == "p")
+        }
+        #expect(server.requests.count == 1)
+        // The token served for a minute, then the server revoked it: a new rejection, not a loop.
+        tokens.cache.withLock { $0.refreshedAfterRejection["p"]?.at -= TokenManager.rejectionLoopWindow }
+        let third = try await tokens.accessToken(for: "p", rejected: second)
+        #expect(third == "\(secretMarker)-later-p")
+        #expect(server.requests.count == 2)
+    }
+
     @Test("a slow refresh of one profile holds up neither reading nor refreshing another")
     func profilesIndependent() throws {
         let slow = try FaultServer([.delay(seconds: 5, then: goodAnswer("slow"))])
