@@ -6,8 +6,12 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
-#include <sys/xattr.h>
+#include <unistd.h>
+
+/* <sys/xattr.h> is not included: through <sys/types.h> it defines fd_set under _GNU_SOURCE,
+   which clang's modules then find differs from the fd_set of the other C modules (CSodium,
+   swift-system's CSystem) when a package imports them all. fgetxattr's prototype from it: */
+extern ssize_t fgetxattr(int descriptor, const char *name, void *value, size_t size);
 
 /* The file calls Glibc's Swift module leaves out because they need _GNU_SOURCE or a header it
    does not include. Called from FileDescriptor+Sync.swift and FileDescriptor+AccessControl.swift

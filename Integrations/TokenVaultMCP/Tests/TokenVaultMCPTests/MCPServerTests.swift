@@ -118,6 +118,47 @@ struct MCPServerTests {
         await client.disconnect()
     }
 
+    @Test("eight Python processes and this Swift process calling tools at once on an expired token cause one refresh in all")
+    func pythonAndSwiftRace() async throws {
+        let setup = try Setup(accessLifetime: -5)
+        // The refresh takes long enough for every caller to want it.
+        try setup.oauth.setDelay(milliseconds: 500)
+        let python = try #require(ProcessInfo.processInfo.environment["TOKENVAULT_TEST_PYTHON"], "run the suite with scripts/test")
+        // This package's Tests/… are links into the repository's; the Python client's tests are
+        // two folders up from this package.
+        let tests = OAuthServer.repositoryRoot.appendingPathComponent("../../clients/python/tests").standardized
+        var environment = setup.fixture.sandbox.environment
+        environment["PYTHONPATH"] = tests.path
+        let callers = try (0..<8).map { index -> (Process, Pipe, Pipe) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [tests.appendingPathComponent("mcp_call.py").path, setup.mcp.url, "readonly", tokenvaultExecutable, "python \(index)"]
+            process.environment = environment
+            let (out, err) = (Pipe(), Pipe())
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            return (process, out, err)
+        }
+        let client = try await setup.connect()
+        #expect(try await setup.echo(client, "swift") == "swift")
+        await client.disconnect()
+        for (index, (process, out, err)) in callers.enumerated() {
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(errors)")
+            #expect(output == "python \(index)\n")
+            #expect(!output.contains(setup.fixture.accessToken) && !errors.contains(setup.fixture.accessToken))
+        }
+        let stats = try setup.oauth.stats()
+        #expect(stats["token_requests"] as? Int == 1, "\(stats)")
+        #expect(stats["refresh_grants_ok"] as? Int == 1, "\(stats)")
+        let tools = try setup.mcp.stats()["tools"] as? [String: Any]
+        #expect(tools?["echo"] as? Int == 9)
+        #expect(try setup.unauthorized() == 0)
+    }
+
     @Test("the example connects, lists the tools and calls one with the profile's token")
     func example() throws {
         let setup = try Setup()
