@@ -391,6 +391,14 @@ extension AuditFix {
             return "git rm --cached \(path), add it to .gitignore, and rotate what it held"
         case .ignoreInGit:
             return "add it to .gitignore"
+        case .verifyDatabaseServer:
+            return "add sslmode=verify-full to the address (with sslrootcert=FILE for a private CA), or set PGSSLMODE=verify-full where the address sets no sslmode"
+        case .passwordFileInsteadOfAddress:
+            return "take the password out of the address and keep it in ~/.pgpass (0600) or the file PGPASSFILE names, or use a service (PGSERVICEFILE); then change the role's password, since it was exposed"
+        case .passwordFileInsteadOfEnvironment:
+            return "keep the password in ~/.pgpass (0600) or the file PGPASSFILE names, and unset PGPASSWORD"
+        case .fixDatabaseAddress:
+            return "check the address with psql (the same text, without vault=NAME), and that libpq is installed (Debian/Ubuntu: apt install libpq5)"
         }
     }
 }
