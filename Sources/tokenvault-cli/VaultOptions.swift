@@ -25,8 +25,6 @@ struct VaultOptions: ParsableArguments {
     /// The same choices as a plain value, usable without argument parsing.
     var selection: VaultSelection { VaultSelection(vault: vault, keyfile: keyfile) }
 
-    var location: VaultLocation { selection.location }
-
     func loadKeys() throws -> KeyRing { try selection.loadKeys() }
 
     func store() throws -> VaultStore { try selection.store() }
@@ -38,10 +36,6 @@ struct VaultOptions: ParsableArguments {
 struct VaultSelection {
     var vault: String?
     var keyfile: String?
-
-    var location: VaultLocation {
-        VaultLocation.resolve(explicit: vault)
-    }
 
     /// The library's configuration for these choices, logging through the command's logger
     /// (warnings in the command's own voice, the rest only with TOKENVAULT_LOG_LEVEL).

@@ -58,6 +58,34 @@ struct PostgresCommandTests {
         #expect(audit.status == 0, "\(audit.stdout)")
     }
 
+    @Test("token and refresh on a PostgreSQL vault refresh at the real token endpoint once, and the row holds the new tokens sealed")
+    func refreshAtServer() throws {
+        let server = try OAuthServer()
+        let setup = try Setup()
+        #expect(try setup.run(["init"]).status == 0)
+        let seeded = try server.seed(accessLifetime: -5)
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: seeded), as: UTF8.self)
+        let imported = try setup.run(["import", "live", "--token-endpoint", server.tokenEndpoint, "--client-id", "tokenvault-test",
+                                      "--resource", server.resource], stdin: json)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let result = try setup.run(["token", "live"], secretOnStdout: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        let token = result.stdout.trimmingCharacters(in: .newlines)
+        #expect(token != seeded["access_token"] as? String)
+        #expect(try server.resourceAccepts(token))
+        let again = try setup.run(["token", "live"], secretOnStdout: true)
+        #expect(again.stdout == result.stdout)
+        #expect(try server.stats()["refresh_grants_ok"] as? Int == 1)
+        let forced = try setup.run(["refresh", "live", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try server.stats()["refresh_grants_ok"] as? Int == 2)
+        let name = setup.address.components(separatedBy: "vault=").last!
+        let row = try setup.cluster.psql("SELECT encode(sealed, 'escape') FROM tokenvault_vaults WHERE name = '\(name)'")
+        #expect(!row.contains(token) && !row.isEmpty)
+        let leases = try setup.cluster.psql("SELECT count(*) FROM tokenvault_leases WHERE vault = '\(name)'")
+        #expect(leases.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
     @Test("an app role without CREATE runs init once the tables exist")
     func initWithoutCreate() throws {
         let owner = try Setup()
