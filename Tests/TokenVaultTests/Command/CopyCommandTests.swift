@@ -8,12 +8,12 @@ struct CopyCommandTests {
     /// A sandbox (its key and an initialised vault file) and a PostgreSQL vault name of its own.
     struct Setup {
         let sandbox: Sandbox
-        let cluster: PostgresTestCluster
+        let cluster: PostgresTestDatabase
         let address: String
 
-        init(fileProfiles: [String] = ["alpha"]) throws {
+        init(fileProfiles: [String] = ["alpha"], database: PostgresTestDatabase? = nil) throws {
             sandbox = try Sandbox()
-            cluster = try PostgresTestCluster.start()
+            cluster = try database ?? PostgresTestDatabase()
             address = cluster.address(vault: cluster.vaultName("copy"))
             for name in fileProfiles { try sandbox.importProfile(name) }
         }
@@ -154,7 +154,7 @@ struct CopyCommandTests {
         let command = "psql \"$0\" -XAt -c \"SELECT encode(sealed, 'base64') FROM tokenvault_vaults WHERE name = '\(name)'\" | base64 -d > \"$1\""
         var environment = setup.cluster.environment
         environment["PATH"] = setup.cluster.bindir + ":/usr/bin:/bin"
-        let extracted = try runProcess("/bin/sh", ["-c", command, setup.cluster.databaseAddress(), blob], environment: environment)
+        let extracted = try runProcess("/bin/sh", ["-c", command, setup.cluster.databaseAddress, blob], environment: environment)
         #expect(extracted.status == 0, "\(extracted.stderr)")
         let opened = try InteropReader.open(blob, keyfile: setup.sandbox.keyfile)
         #expect(opened.status == 0, "open_vault.py failed: \(opened.stderr)")

@@ -7,12 +7,12 @@ struct PostgresCommandTests {
     /// A sandbox whose TOKENVAULT_PATH is a fresh vault name in the shared cluster.
     struct Setup {
         let sandbox: Sandbox
-        let cluster: PostgresTestCluster
+        let cluster: PostgresTestDatabase
         let address: String
 
-        init(role: String = "tokenvault_owner") throws {
+        init(role: PostgresServer.Role = .owner, database: PostgresTestDatabase? = nil) throws {
             sandbox = try Sandbox(initialised: false)
-            cluster = try PostgresTestCluster.start()
+            cluster = try database ?? PostgresTestDatabase()
             address = cluster.address(vault: cluster.vaultName("cmd"), role: role)
         }
 
@@ -94,7 +94,7 @@ struct PostgresCommandTests {
             GRANT SELECT, INSERT, UPDATE ON tokenvault_vaults TO tokenvault_app;
             GRANT SELECT, INSERT, UPDATE, DELETE ON tokenvault_leases TO tokenvault_app;
             """)
-        let app = try Setup(role: "tokenvault_app")
+        let app = try Setup(role: .app, database: owner.cluster)
         let result = try app.run(["init"])
         #expect(result.status == 0, "\(result.stderr)")
     }
