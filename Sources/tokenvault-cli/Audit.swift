@@ -20,7 +20,10 @@ struct Audit: ParsableCommand, DocumentedCommand {
             can list, stray temp files); plaintext token files are deleted only with \
             --remove-plaintext. A sticky folder, someone else's folder, HOME or a folder shared \
             with other files is never chmodded: the fix is to move the vault into a folder of its \
-            own. Exits 0 when nothing is left to fix, 31 otherwise.
+            own. For a PostgreSQL vault the file checks give way to the database's: an sslmode \
+            weaker than verify-full to a host that is not this machine (the address's hosts, or \
+            PGHOST and PGSSLMODE), a password in the address or in PGPASSWORD; the keyfile and key \
+            checks stay. Exits 0 when nothing is left to fix, 31 otherwise.
             """
     )
 
@@ -64,19 +67,21 @@ struct Audit: ParsableCommand, DocumentedCommand {
         if getcwd(&buffer, buffer.count) != nil {
             search.append(FilePath(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
+        let address = try options.selection.configuration().address
         let auditor = Auditor(
-            location: options.location, keyfiles: keyfiles,
+            address: address, keyfiles: keyfiles,
             keyInEnvironment: getenv(KeySource.keyVariable).map { $0.pointee != 0 } ?? false,
             searchFolders: search, home: getenv("HOME").map { FilePath(String(cString: $0)) },
-            key: try auditKey(), clientStores: Self.clientStores(), logger: CommandLogging.logger
+            key: try auditKey(), clientStores: Self.clientStores(), databaseEnvironment: Self.databaseEnvironment(),
+            logger: CommandLogging.logger
         )
         var findings = auditor.run()
         if fix { findings = auditor.apply(findings, removePlaintext: removePlaintext, fixWarnings: fixWarnings) }
         let open = findings.filter { !$0.fixed }
         if json {
-            print(Self.json(findings, vault: options.location, clean: open.isEmpty))
+            print(Self.json(findings, vault: address, clean: open.isEmpty))
         } else {
-            print(Self.text(findings, vault: options.location), terminator: "")
+            print(Self.text(findings, vault: address), terminator: "")
         }
         if !open.isEmpty { throw ExitCode(ExitStatus.auditFindings.rawValue) }
     }
@@ -93,6 +98,17 @@ struct Audit: ParsableCommand, DocumentedCommand {
         }
     }
 
+    /// The PG* variables the database checks read. PGPASSWORD is a secret: only whether it is
+    /// set is recorded (an empty value), never its text.
+    static func databaseEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["PGHOST", "PGHOSTADDR", "PGSSLMODE"] {
+            if let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty { environment[name] = value }
+        }
+        if let password = getenv("PGPASSWORD"), password.pointee != 0 { environment["PGPASSWORD"] = "" }
+        return environment
+    }
+
     /// Where each MCP client keeps its token store, with the client's own overrides.
     static func clientStores() -> [(client: MCPClient, path: FilePath)] {
         let variable: (String) -> String? = { name in getenv(name).map { String(cString: $0) } }
@@ -100,8 +116,8 @@ struct Audit: ParsableCommand, DocumentedCommand {
         return MCPClient.allCases.compactMap { client in client.defaultStore(variable: variable, home: home).map { (client, $0) } }
     }
 
-    static func text(_ findings: [AuditFinding], vault: VaultLocation) -> String {
-        guard !findings.isEmpty else { return "audit of \(vault.path): nothing found\n" }
+    static func text(_ findings: [AuditFinding], vault: VaultAddress) -> String {
+        guard !findings.isEmpty else { return "audit of \(vault): nothing found\n" }
         var out = ""
         for finding in findings {
             out += "\(finding.severity.rawValue): \(finding.path): \(finding.problem)\(finding.fixed ? " [fixed]" : "")\n"
@@ -109,15 +125,15 @@ struct Audit: ParsableCommand, DocumentedCommand {
             if !finding.fixed { out += "  fix: \(finding.fix.text)\n" }
         }
         let open = findings.filter { !$0.fixed }.count
-        out += "audit of \(vault.path): \(findings.count) finding\(findings.count == 1 ? "" : "s"), \(open) left to fix\n"
+        out += "audit of \(vault): \(findings.count) finding\(findings.count == 1 ? "" : "s"), \(open) left to fix\n"
         return out
     }
 
-    static func json(_ findings: [AuditFinding], vault: VaultLocation, clean: Bool) -> String {
+    static func json(_ findings: [AuditFinding], vault: VaultAddress, clean: Bool) -> String {
         var out = JSONOutput()
         out.beginObject()
         out.field("schema", .integer(1))
-        out.field("vault", .string(vault.path.string))
+        out.field("vault", .string(vault.description))
         out.field("clean", .bool(clean))
         out.beginArray("findings")
         for finding in findings {

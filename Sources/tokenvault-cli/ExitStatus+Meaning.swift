@@ -16,7 +16,7 @@ extension ExitStatus {
         case .insecurePermissions:
             return "a vault or lock file is a symlink or not a regular file; a vault, lock file, keyfile or client-secret file is not private to its owner or is owned by another user; or (for writes) the vault's folder is another user's or writable by group or others; or the systemd credentials folder is another user's or writable by group or others; or keyfile add/remove was given a symbolic link"
         case .tokenUnavailable: return "OAuth token unavailable: no vault (for PostgreSQL: no tables yet, or no row of that vault name), no such profile, or a profile without tokens"
-        case .alreadyExists: return "refusing to overwrite an existing file, or to add a key a keyfile already holds (keyfile add)"
+        case .alreadyExists: return "refusing to overwrite an existing file or vault, to copy a vault over one at the same or a newer generation (copy), or to add a key a keyfile already holds (keyfile add)"
         case .ioFailure:
             return "reading, writing or removing a file failed (disk full, read-only file system, …); or --remove-plaintext left the plaintext file in place because the path names another file or the file has other hard links (the profile was imported); or --from FILE or an MCP client's store changed after it was read (nothing was imported, or, if it changed after the vault was written, the file was kept)"
         case .busy: return "another process held the writer lock for too long (60 s), or other writers of a PostgreSQL vault kept replacing it for that long"

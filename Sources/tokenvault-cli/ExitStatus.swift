@@ -22,7 +22,8 @@ enum ExitStatus: Int32, CaseIterable {
     case insecurePermissions = 14
     /// OAuth token unavailable: no vault, no such profile, or a profile without tokens.
     case tokenUnavailable = 15
-    /// Refusing to overwrite an existing file, or to add a key a keyfile already holds.
+    /// Refusing to overwrite an existing file or vault, to copy a vault over one at the same or a
+    /// newer generation, or to add a key a keyfile already holds.
     case alreadyExists = 16
     /// Reading, writing or removing a file failed (disk full, read-only file system, …), or
     /// `--remove-plaintext` left a plaintext file in place because it changed or has other links.
@@ -101,6 +102,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .versionConflict: self = .busy
         case .rolledBack: self = .rolledBack
         case .leaseLost: self = .transient
+        case .notOlder: self = .alreadyExists
         }
     }
 

@@ -27,9 +27,15 @@ extension VaultError {
         case .unwritable(_, let cause):
             if case .tooLarge = cause { return "remove profiles no longer needed with 'tokenvault remove PROFILE', or keep some in a vault of their own (--vault)" }
             return "start a new vault with 'tokenvault init --vault NEW' and re-import every profile into it"
-        case .busy(let path, _): return "find the holder with 'fuser \(path).lock' and retry"
+        case .busy(let path, _):
+            if PostgresAddress.isAddress(path) {
+                return "retry; another host or process held the refresh lease or kept writing (its leases are rows of tokenvault_leases: SECURITY.md, 'PostgreSQL vaults')"
+            }
+            return "find the holder with 'fuser \(path).lock' and retry"
         case .invalidProfileName: return "choose a name like 'readonly' or 'admin'"
         case .resealMismatch: return nil
+        case .file(.alreadyExists(let path)) where PostgresAddress.isAddress(path):
+            return "give another vault name (vault=NAME in the address), or copy a vault over it with 'tokenvault copy --from VAULT --to ADDRESS'"
         case .file(let error): return error.hint
         case .database(_, let failure):
             switch failure {
@@ -48,6 +54,8 @@ extension VaultError {
             return "if restoring that copy was meant, restart the process to accept it, then 'tokenvault status' names the profiles that need 'tokenvault login'; otherwise restore the newest copy"
         case .leaseLost:
             return "retry; if it goes on, check the database's health and this host's connection to it"
+        case .notOlder:
+            return "check which vault is current with 'tokenvault status --vault VAULT' on each; to replace the newer one anyway, add --force (profiles with a refresh token are then marked as possibly spent)"
         }
     }
 }
@@ -411,6 +419,14 @@ extension AuditFix {
             return "git rm --cached \(path), add it to .gitignore, and rotate what it held"
         case .ignoreInGit:
             return "add it to .gitignore"
+        case .verifyDatabaseServer:
+            return "add sslmode=verify-full to the address (with sslrootcert=FILE for a private CA), or set PGSSLMODE=verify-full where the address sets no sslmode"
+        case .passwordFileInsteadOfAddress:
+            return "take the password out of the address and keep it in ~/.pgpass (0600) or the file PGPASSFILE names, or use a service (PGSERVICEFILE); then change the role's password, since it was exposed"
+        case .passwordFileInsteadOfEnvironment:
+            return "keep the password in ~/.pgpass (0600) or the file PGPASSFILE names, and unset PGPASSWORD"
+        case .fixDatabaseAddress:
+            return "check the address with psql (the same text, without vault=NAME), and that libpq is installed (Debian/Ubuntu: apt install libpq5)"
         }
     }
 }

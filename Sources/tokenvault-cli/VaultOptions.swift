@@ -7,8 +7,8 @@ struct VaultOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The vault file. Comes before TOKENVAULT_PATH; without either, $XDG_DATA_HOME/tokenvault/tokens.vault (~/.local/share/tokenvault/tokens.vault).",
-            valueName: "path"
+            "The vault: a file, or a PostgreSQL address (postgresql://…, postgres://…, or postgresql: followed by libpq keywords; vault=NAME names the vault, default 'default'; the password belongs in ~/.pgpass, never here). Comes before TOKENVAULT_PATH; without either, $XDG_DATA_HOME/tokenvault/tokens.vault (~/.local/share/tokenvault/tokens.vault).",
+            valueName: "vault"
         )
     )
     var vault: String?
@@ -43,8 +43,6 @@ struct VaultOptions: ParsableArguments {
     /// The same choices as a plain value, usable without argument parsing.
     var selection: VaultSelection { VaultSelection(vault: vault, keyfile: keyfile, keyDescriptor: keyDescriptor) }
 
-    var location: VaultLocation { selection.location }
-
     func loadKeys() throws -> KeyRing { try selection.loadKeys() }
 
     func store() throws -> VaultStore { try selection.store() }
@@ -57,10 +55,6 @@ struct VaultSelection {
     var vault: String?
     var keyfile: String?
     var keyDescriptor: Int32?
-
-    var location: VaultLocation {
-        VaultLocation.resolve(explicit: vault)
-    }
 
     /// The library's configuration for these choices, logging through the command's logger
     /// (warnings in the command's own voice, the rest only with TOKENVAULT_LOG_LEVEL).

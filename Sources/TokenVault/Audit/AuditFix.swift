@@ -44,4 +44,13 @@ package enum AuditFix: Sendable, Equatable {
     case untrackInGit(FilePath)
     /// In a git work tree and not ignored.
     case ignoreInGit
+    /// A PostgreSQL vault reached over a network without verifying the server (an `sslmode`
+    /// weaker than `verify-full`).
+    case verifyDatabaseServer
+    /// A password in a PostgreSQL vault's address: keep it in a password file instead.
+    case passwordFileInsteadOfAddress
+    /// PGPASSWORD in the environment: keep the password in a password file instead.
+    case passwordFileInsteadOfEnvironment
+    /// libpq cannot parse the address, or is not installed.
+    case fixDatabaseAddress
 }

@@ -7,9 +7,10 @@ import Glibc
 /// The checks behind `tokenvault audit`: file types, owners and modes of the vault, its folder,
 /// its lock files and the keyfiles; the key in the environment; plaintext token files left
 /// near the vault; the plaintext token stores of MCP clients; stray temp files; vault or keys
-/// tracked by git.
+/// tracked by git. For a PostgreSQL vault the file checks give way to the database's: TLS that
+/// does not verify the server, a password in the address or the environment.
 package struct Auditor: Sendable {
-    package let location: VaultLocation
+    package let address: VaultAddress
     package let keyfiles: [FilePath]
     package let keyInEnvironment: Bool
     /// Folders searched for old plaintext token files, besides the vault's.
@@ -19,16 +20,30 @@ package struct Auditor: Sendable {
     package let key: AuditKey
     /// Where each MCP client keeps its plaintext token store (`MCPClient.defaultStore`).
     package let clientStores: [(client: MCPClient, path: FilePath)]
+    /// The PG* variables libpq reads (PGHOST, PGHOSTADDR, PGSSLMODE), by name; PGPASSWORD, when
+    /// set, with an empty value (it is a secret: only its presence is checked).
+    package let databaseEnvironment: [String: String]
     let logger: Logger
 
+    /// The vault file; only the checks of a file vault use it.
+    var location: VaultLocation {
+        guard let location = address.fileLocation else { preconditionFailure("a file check on a PostgreSQL vault") }
+        return location
+    }
+
+    /// The vault's file's folder, `nil` for a PostgreSQL vault.
+    private var vaultFolder: FilePath? { address.fileLocation?.directory }
+
     package init(
-        location: VaultLocation, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?,
-        key: AuditKey, clientStores: [(client: MCPClient, path: FilePath)] = [], logger: Logger
+        address: VaultAddress, keyfiles: [FilePath], keyInEnvironment: Bool, searchFolders: [FilePath], home: FilePath?,
+        key: AuditKey, clientStores: [(client: MCPClient, path: FilePath)] = [], databaseEnvironment: [String: String] = [:],
+        logger: Logger
     ) {
+        self.databaseEnvironment = databaseEnvironment
         self.key = key
         self.clientStores = clientStores
         self.logger = logger
-        self.location = location
+        self.address = address
         self.keyfiles = keyfiles
         self.keyInEnvironment = keyInEnvironment
         self.searchFolders = searchFolders
@@ -37,9 +52,13 @@ package struct Auditor: Sendable {
 
     package func run() -> [AuditFinding] {
         var findings: [AuditFinding] = []
-        findings += checkFolder()
-        findings += checkPrivateFile(location.path, role: "vault", required: true)
-        for lock in lockFiles() { findings += checkPrivateFile(lock, role: "lock file", required: false) }
+        if case .postgres(let database) = address {
+            findings += checkDatabase(database)
+        } else {
+            findings += checkFolder()
+            findings += checkPrivateFile(location.path, role: "vault", required: true)
+            for lock in lockFiles() { findings += checkPrivateFile(lock, role: "lock file", required: false) }
+        }
         for keyfile in keyfiles { findings += checkKeyfile(keyfile) }
         if keyInEnvironment {
             findings.append(AuditFinding(
@@ -50,8 +69,8 @@ package struct Auditor: Sendable {
         let opened = openVault()
         findings += checkKey(opened)
         findings += checkPlaintext(holding: try? opened?.get())
-        findings += checkStrayFiles()
-        for path in [location.path] + keyfiles { findings += checkGit(path) }
+        if address.fileLocation != nil { findings += checkStrayFiles() }
+        for path in (address.fileLocation.map { [$0.path] } ?? []) + keyfiles { findings += checkGit(path) }
         return findings
     }
 
@@ -179,7 +198,7 @@ package struct Auditor: Sendable {
             findings.append(finding("keyfile-mode", .error, path, "the keyfile has mode \(octal(mode)); it must be 0600 or 0400", .setMode(PrivateFile.privateMode, path), .setPermissions(PrivateFile.privateMode)))
         }
         var folder = path
-        if folder.removeLastComponent(), Self.sameFile(folder.isEmpty ? FilePath(".") : folder, location.directory) {
+        if let vaultFolder, folder.removeLastComponent(), Self.sameFile(folder.isEmpty ? FilePath(".") : folder, vaultFolder) {
             let open = ((try? location.directory.stat())?.permissions.rawValue ?? 0) & 0o077 != 0
             findings.append(finding("keyfile-beside-vault", open ? .error : .warning, path,
                 "the keyfile sits in the vault's folder\(open ? ", which others can read" : ""): one copy or backup of the folder takes both",
@@ -206,32 +225,38 @@ package struct Auditor: Sendable {
 
     /// The vault opened with the key at hand; `nil` when there is no key or no vault.
     private func openVault() -> Result<VaultSnapshot, VaultError>? {
-        guard case .loaded(let keys) = key, lstat(location.path) != nil else { return nil }
-        return Result { () throws(VaultError) in try VaultStore(location: location, keys: keys, logger: logger).read() }
+        guard case .loaded(let keys) = key else { return nil }
+        if let location = address.fileLocation, lstat(location.path) == nil { return nil }
+        return Result { () throws(VaultError) in try VaultStore(address: address, keys: keys, logger: logger).read() }
     }
 
     /// Whether the key at hand opens the vault. Problems the other checks report (a missing,
     /// foreign or open keyfile, a vault that is a link or someone else's) are not reported twice.
     private func checkKey(_ opened: Result<VaultSnapshot, VaultError>?) -> [AuditFinding] {
-        guard let status = lstat(location.path), status.type == .regular else { return [] }
+        if let location = address.fileLocation {
+            guard let status = lstat(location.path), status.type == .regular else { return [] }
+        } else if case .failure(.vaultMissing)? = opened {
+            return [finding("vault-missing", .error, address.description, "there is no vault", .createVault)]
+        }
+        let vaultPath = address.description
         switch key {
         case .notGiven:
-            return [finding("vault-key-missing", .warning, location.path,
+            return [finding("vault-key-missing", .warning, vaultPath,
                 "no vault key given (TOKENVAULT_KEY, TOKENVAULT_KEYFILE or --keyfile): whether a key opens the vault, and which plaintext token files it already holds, was not checked",
                 .giveKey)]
         case .unusable(let error):
             switch error {
             case .keyfileMissing, .foreignKeyfile, .file(.insecure): return []
             default:
-                return [finding("vault-key-missing", .error, location.path, "the key given cannot be used: \(error)", .giveKey)]
+                return [finding("vault-key-missing", .error, vaultPath, "the key given cannot be used: \(error)", .giveKey)]
             }
         case .loaded:
             guard case .failure(let error)? = opened else { return [] }
             switch error {
             case .unreadable(_, .sealedWithOtherKey(let id, _)):
-                return [finding("vault-key-wrong", .error, location.path, "the key at hand does not open the vault: \(error)", .useSealingKey(id))]
+                return [finding("vault-key-wrong", .error, vaultPath, "the key at hand does not open the vault: \(error)", .useSealingKey(id))]
             case .unreadable:
-                return [finding("vault-unreadable", .error, location.path, "\(error)", .restoreVault)]
+                return [finding("vault-unreadable", .error, vaultPath, "\(error)", .restoreVault)]
             default:
                 return []
             }
@@ -241,9 +266,12 @@ package struct Auditor: Sendable {
     private func checkPlaintext(holding snapshot: VaultSnapshot?) -> [AuditFinding] {
         var findings: [AuditFinding] = []
         var seen = Set<String>()
-        var folders = [location.directory] + searchFolders
-        var parent = location.directory
-        if parent.removeLastComponent(), !parent.isEmpty { folders.append(parent) }
+        var folders = searchFolders
+        if let vaultFolder {
+            folders.insert(vaultFolder, at: 0)
+            var parent = vaultFolder
+            if parent.removeLastComponent(), !parent.isEmpty { folders.append(parent) }
+        }
         for folder in folders {
             guard let names = try? folder.directoryEntries() else { continue }
             for name in names where name.hasPrefix(".mcp_tokens_") && name.hasSuffix(".json") {
@@ -343,6 +371,10 @@ package struct Auditor: Sendable {
             locks += names.filter(location.isRefreshLockFile).sorted().map { location.directory.appending($0) }
         }
         return locks
+    }
+
+    func finding(_ check: String, _ severity: AuditFinding.Severity, _ path: String, _ problem: String, _ fix: AuditFix, _ repair: AuditFinding.Repair? = nil) -> AuditFinding {
+        AuditFinding(check: check, severity: severity, path: path, problem: problem, fix: fix, repair: repair)
     }
 
     private func finding(_ check: String, _ severity: AuditFinding.Severity, _ path: FilePath, _ problem: String, _ fix: AuditFix, _ repair: AuditFinding.Repair? = nil) -> AuditFinding {

@@ -36,6 +36,9 @@ public enum VaultError: Error, Sendable {
     /// A refresh lease could not be confirmed just before sending (the database unreachable, or
     /// the lease expired and was taken): nothing was sent.
     case leaseLost(path: String, detail: String)
+    /// A copy onto the vault at `path` was refused: it is at `generation`, the same as or newer
+    /// than the source's (`source`, at `sourceGeneration`), so the copy would undo later writes.
+    case notOlder(path: String, generation: UInt64, source: String, sourceGeneration: UInt64)
 }
 
 extension VaultError {
@@ -88,6 +91,9 @@ extension VaultError: CustomStringConvertible {
             return "\(path) is at generation \(generation), older than generation \(seen) this process has already seen: it was restored from an older copy, whose refresh tokens may be spent"
         case .leaseLost(let path, let detail):
             return "the refresh lease on \(path) could not be confirmed before sending (\(detail)); nothing was sent"
+        case .notOlder(let path, let generation, let source, let sourceGeneration):
+            let relation = generation == sourceGeneration ? "the same generation as" : "a newer generation than"
+            return "\(path) is at generation \(generation), \(relation) \(source) (generation \(sourceGeneration)); refusing to copy over it"
         }
     }
 

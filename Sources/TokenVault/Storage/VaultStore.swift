@@ -91,7 +91,7 @@ public struct VaultStore: Sendable {
         return try withExtendedLifetime(lock) { try body(lock) }
     }
 
-    private func open(_ file: consuming [UInt8], version: VaultVersion) throws(VaultError) -> VaultSnapshot {
+    func open(_ file: consuming [UInt8], version: VaultVersion) throws(VaultError) -> VaultSnapshot {
         do throws(VaultFormatError) {
             let opened = try Self.openBytes(file, keys: keys)
             // The sealed bytes are let go before parsing: for a large vault, that is a vault's

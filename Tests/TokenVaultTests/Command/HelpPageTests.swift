@@ -7,7 +7,7 @@ import Testing
 @Suite("help, version and completions")
 struct HelpPageTests {
     static let subcommands = [
-        "keygen", "init", "login", "import", "set", "token", "refresh", "exec", "status", "list", "remove", "rotate-key", "audit",
+        "keygen", "init", "login", "import", "set", "token", "refresh", "exec", "status", "list", "remove", "rotate-key", "copy", "audit",
         "keyfile", "keyfile list", "keyfile add", "keyfile remove",
     ]
 

@@ -154,7 +154,7 @@ struct KeyHintTests {
     func helpOrder() throws {
         let help = try runProcess(tokenvaultExecutable, ["help", "list"], environment: ["PATH": "/usr/bin:/bin"])
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(text.contains("The vault file. Comes before TOKENVAULT_PATH; without either, $XDG_DATA_HOME/tokenvault/tokens.vault"), "\(text)")
+        #expect(text.contains("The vault: a file, or a PostgreSQL address (postgresql://…, postgres://…, or postgresql: followed by libpq keywords; vault=NAME names the vault, default 'default'; the password belongs in ~/.pgpass, never here). Comes before TOKENVAULT_PATH; without either, $XDG_DATA_HOME/tokenvault/tokens.vault"), "\(text)")
         #expect(text.contains("Comes before TOKENVAULT_KEY, TOKENVAULT_KEY_COMMAND, TOKENVAULT_KEY_CREDENTIAL and TOKENVAULT_KEYFILE; without any of them, $XDG_CONFIG_HOME/tokenvault/key (~/.config/tokenvault/key) if it exists"), "\(text)")
         #expect(text.contains("--key-fd <n> Read the key lines from this inherited file descriptor"), "\(text)")
     }
