@@ -41,7 +41,7 @@ extension VaultStore {
                 cache.keep(nil)
                 _ = try backend.replace(with: sealed.bytes, expected: target?.version)
                 backend.recordGeneration(snapshot.generation)
-                _ = cache.admit(snapshot.generation)
+                cache.see(snapshot.generation)
                 return CopyOutcome(
                     sourceGeneration: snapshot.generation, replacedGeneration: targetGeneration,
                     generation: snapshot.generation, exactBytes: true, rolledBack: []
