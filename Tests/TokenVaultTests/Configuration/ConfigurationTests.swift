@@ -33,7 +33,7 @@ struct ConfigurationTests {
         let manager = try TokenManager(vault: sandbox.vault, keyfile: sandbox.keyfile)
         #expect(manager.engine.limits.totalTimeout == 7)
         #expect(manager.engine.limits.connectTimeout == 7)
-        #expect(manager.store.location.path == FilePath(sandbox.vault))
+        #expect(manager.store.address.fileLocation?.path == FilePath(sandbox.vault))
         #expect(try manager.store.read().profiles.isEmpty)
     }
 

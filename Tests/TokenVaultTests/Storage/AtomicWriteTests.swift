@@ -41,7 +41,7 @@ struct AtomicWriteTests {
         let sandbox = try Sandbox()
         try sandbox.addBulkProfiles(800)
         let store = try sandbox.store()
-        let location = store.location
+        let location = try #require(store.address.fileLocation)
         let folder = location.directory.string
         let watch = try FolderWatch(folder)
         var expected = Set(try store.read().profiles.keys)
@@ -161,7 +161,7 @@ struct AtomicWriteTests {
         #expect(names == (point.newProfileVisible ? ["first", "killed"] : ["first"]))
         try sandbox.importProfile("after")
         let folder = sandbox.directory.file("vault")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter(sandbox.store().location.isTemporaryFile).isEmpty,
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter(#require(sandbox.store().address.fileLocation).isTemporaryFile).isEmpty,
                 "the next write left stray temp files")
     }
 
