@@ -66,6 +66,13 @@ final class PostgresCluster: @unchecked Sendable {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A new, empty database owned by the owner role; its name.
+    func freshDatabase() throws -> String {
+        let name = "db" + Sodium.randomBytes(count: 6).hexString
+        try psql("CREATE DATABASE \(name) OWNER tokenvault_owner;")
+        return name
+    }
+
     /// Ends every backend of the processes that connected as `applicationName`; how many.
     @discardableResult
     func terminateBackends(applicationName: String) throws -> Int {
@@ -160,14 +167,17 @@ final class HostProcess: @unchecked Sendable {
     private let group = DispatchGroup()
     final class Box: @unchecked Sendable { var data = Data() }
 
-    init(_ arguments: [String], environment: [String: String]) throws {
+    init(_ arguments: [String], environment: [String: String], stdin: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: tokenvaultExecutable)
         process.arguments = arguments
         process.environment = environment
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        let input = Pipe()
+        process.standardInput = input
         try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
         for (pipe, box) in [(out, outBox), (err, errBox)] {
             group.enter()
             DispatchQueue.global().async { [group] in
