@@ -11,12 +11,12 @@ struct PostgresLeaseTests {
     init() throws {
         sandbox = try PostgresSandbox()
         _ = try sandbox.store()
-        backend = PostgresVaultBackend(address: try PostgresAddress(sandbox.address), logger: .init(label: "test"))
+        backend = PostgresVaultBackend(address: try sandbox.libraryAddress(), logger: .init(label: "test"))
     }
 
     /// A second backend: another process's connection.
     func other() throws -> PostgresVaultBackend {
-        PostgresVaultBackend(address: try PostgresAddress(sandbox.address), logger: .init(label: "test"))
+        PostgresVaultBackend(address: try sandbox.libraryAddress(), logger: .init(label: "test"))
     }
 
     func take(_ backend: PostgresVaultBackend, timeout: Double, duration: Double = 15, renewal: Double = 100) throws -> PostgresLease {
@@ -31,7 +31,7 @@ struct PostgresLeaseTests {
 
     /// Seconds until the lease row expires, by the database's clock; nil without a row.
     func remaining() throws -> Double? {
-        Double(try sandbox.cluster.psql(
+        Double(try sandbox.psql(
             "SELECT extract(epoch FROM expires_at - clock_timestamp()) FROM tokenvault_leases WHERE vault = '\(sandbox.vaultName)';"))
     }
 

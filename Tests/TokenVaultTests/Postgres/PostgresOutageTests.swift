@@ -22,22 +22,22 @@ private func waitFor(seconds: Double = 30, _ condition: () -> Bool) -> Bool {
 
 /// PostgreSQL stopped, restarted, or a connection ended by the administrator: nothing lost,
 /// nothing torn, errors with the transient exit code, recovery afterwards. Each test has a
-/// cluster of its own.
+/// server of its own.
 @Suite("a PostgreSQL vault through outages", .serialized)
 struct PostgresOutageTests {
     enum Fault: String, CaseIterable { case terminateBackend, restart }
 
     func inject(_ fault: Fault, _ sandbox: PostgresSandbox, host: String) throws {
         switch fault {
-        case .terminateBackend: #expect(try sandbox.cluster.terminateBackends(applicationName: sandbox.applicationName(host: host)) >= 1)
-        case .restart: try sandbox.cluster.restart()
+        case .terminateBackend: #expect(try sandbox.server.terminateBackends(applicationName: sandbox.applicationName(host: host)) >= 1)
+        case .restart: try sandbox.server.restart()
         }
     }
 
     @Test("the database goes away in the middle of a refresh: the holder seals when it is back, one request, the chain kept", arguments: Fault.allCases)
     func duringRefresh(_ fault: Fault) throws {
         let server = try FaultServer([goodAnswer("p", after: 2)])
-        let sandbox = try PostgresSandbox(cluster: try PostgresCluster())
+        let sandbox = try PostgresSandbox(server: try PostgresServer())
         try sandbox.expectSuccess(["import", "p", "--token-endpoint", server.tokenURL, "--client-id", "c"], stdin: expiredJSON("p"))
 
         let holder = try HostProcess(["token", "p"], environment: sandbox.environment(host: "a"))
@@ -54,7 +54,7 @@ struct PostgresOutageTests {
 
     @Test("the database goes away during writes from two hosts: every write reported done is there, the others exit 23, the vault opens", arguments: Fault.allCases)
     func duringWrites(_ fault: Fault) throws {
-        let sandbox = try PostgresSandbox(cluster: try PostgresCluster())
+        let sandbox = try PostgresSandbox(server: try PostgresServer())
         final class Outcomes: @unchecked Sendable {
             let lock = NSLock()
             var done: [String] = []
@@ -76,8 +76,8 @@ struct PostgresOutageTests {
             }
         }
         #expect(waitFor { outcomes.lock.withLock { outcomes.done.count >= 6 } })
-        for host in ["a", "b"] where fault == .terminateBackend { _ = try sandbox.cluster.terminateBackends(applicationName: sandbox.applicationName(host: host)) }
-        if fault == .restart { try sandbox.cluster.restart() }
+        for host in ["a", "b"] where fault == .terminateBackend { _ = try sandbox.server.terminateBackends(applicationName: sandbox.applicationName(host: host)) }
+        if fault == .restart { try sandbox.server.restart() }
         group.wait()
 
         for failure in outcomes.failed {
@@ -92,12 +92,12 @@ struct PostgresOutageTests {
 
     @Test("PostgreSQL stopped: a running TokenManager keeps serving its valid token; token with nothing in memory exits 23; all works again once it is back")
     func stopped() async throws {
-        let sandbox = try PostgresSandbox(cluster: try PostgresCluster())
+        let sandbox = try PostgresSandbox(server: try PostgresServer())
         try #require(try sandbox.importProfile("valid").status == 0)
         let tokens = TokenManager(store: try sandbox.store())
         #expect(try await tokens.accessToken(for: "valid") == "\(secretMarker)-access-valid")
 
-        sandbox.cluster.stop()
+        sandbox.server.stop()
         // Past the revalidation interval: the version check fails, the token in memory is still valid.
         try await Task.sleep(for: .seconds(5.5))
         #expect(try await tokens.accessToken(for: "valid") == "\(secretMarker)-access-valid")
@@ -107,20 +107,20 @@ struct PostgresOutageTests {
         #expect(cli.stdout.isEmpty)
         #expect(cli.stderr.contains(sandbox.vaultName))
 
-        try sandbox.cluster.start()
+        try sandbox.server.start()
         #expect(try sandbox.run(["token", "valid"], host: "b").stdout == "\(secretMarker)-access-valid\n")
     }
 
     @Test("a refresh whose seal fails while PostgreSQL is down keeps its tokens in memory and seals them first when it is back")
     func sealWhileDown() async throws {
         let server = try FaultServer([goodAnswer("p", after: 1.5)])
-        let sandbox = try PostgresSandbox(cluster: try PostgresCluster())
+        let sandbox = try PostgresSandbox(server: try PostgresServer())
         try sandbox.expectSuccess(["import", "p", "--token-endpoint", server.tokenURL, "--client-id", "c"], stdin: expiredJSON("p"))
         let tokens = TokenManager(store: try sandbox.store(), limits: HTTPLimits(connectTimeout: 2, totalTimeout: 5))
 
         let refresh = Task { try await tokens.accessToken(for: "p") }
         try #require(waitFor { server.requests.count == 1 }, "no request was sent")
-        sandbox.cluster.stop()
+        sandbox.server.stop()
         await #expect {
             try await refresh.value
         } throws: { error in
@@ -128,7 +128,7 @@ struct PostgresOutageTests {
             return true
         }
 
-        try sandbox.cluster.start()
+        try sandbox.server.start()
         #expect(try await tokens.accessToken(for: "p") == "\(secretMarker)-new-p")
         #expect(server.requests.count == 1, "the spent refresh token was presented again")
         let status = try sandbox.expectSuccess(["status", "p", "--json"], host: "b")

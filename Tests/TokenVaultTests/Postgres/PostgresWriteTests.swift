@@ -43,15 +43,15 @@ struct PostgresWriteTests {
 
     @Test("init run by eight processes at once on a database without tables: every vault is created")
     func concurrentInit() throws {
-        let cluster = try PostgresCluster.shared.get()
-        let database = try cluster.freshDatabase()
+        let server = try PostgresServer.shared()
+        let database = try server.createDatabase()
         let key = TemporaryDirectory()
         try #require(try runProcess(tokenvaultExecutable, ["keygen", "--output", key.file("key")], environment: ["PATH": "/usr/bin:/bin"]).status == 0)
         let inits = try (0..<8).map { index in
-            try HostProcess(["init"], environment: [
-                "PATH": "/usr/bin:/bin", "HOME": key.path, "PGPASSFILE": cluster.pgpass, "TOKENVAULT_KEYFILE": key.file("key"),
-                "TOKENVAULT_PATH": "postgresql://tokenvault_owner@127.0.0.1:\(cluster.port)/\(database)?vault=v\(index)",
-            ])
+            try HostProcess(["init"], environment: server.environment(as: .owner, database: database).merging([
+                "PATH": "/usr/bin:/bin", "HOME": key.path, "TOKENVAULT_KEYFILE": key.file("key"),
+                "TOKENVAULT_PATH": server.uri(.owner, database: database) + "?vault=v\(index)",
+            ]) { $1 })
         }
         for result in inits.map({ $0.finish() }) {
             #expect(result.status == 0, "\(result.stderr)")
@@ -62,7 +62,7 @@ struct PostgresWriteTests {
     func rollbackRefused() async throws {
         let sandbox = try PostgresSandbox()
         try #require(try sandbox.importProfile("p").status == 0)
-        try sandbox.cluster.psql("""
+        try sandbox.psql("""
             CREATE TABLE saved_\(sandbox.vaultName) AS SELECT generation, sealed FROM tokenvault_vaults WHERE name = '\(sandbox.vaultName)';
             """)
         try #require(try sandbox.importProfile("q").status == 0)
@@ -71,7 +71,7 @@ struct PostgresWriteTests {
         #expect(try tokens.currentProfile("q").refreshToken != nil)
         let seen = try sandbox.generation()
 
-        try sandbox.cluster.psql("""
+        try sandbox.psql("""
             UPDATE tokenvault_vaults SET (generation, sealed) = (SELECT generation, sealed FROM saved_\(sandbox.vaultName))
             WHERE name = '\(sandbox.vaultName)';
             """)
