@@ -7,7 +7,7 @@ import Glibc
 /// measured side by side with its reference in the same run. `scripts/bench` builds and runs it.
 ///
 ///     tokenvault-bench --tokenvault PATH --tokenvault-static PATH [--age PATH] [--age-keygen PATH]
-///                      [--swift-version TEXT] [--folder DIR] [--postgres ADDRESS] [--quick]
+///                      [--swift-version TEXT] [--folder DIR] [--postgres ADDRESS [--psql PATH]] [--quick]
 @main
 struct Bench {
     static func main() async {
@@ -50,6 +50,8 @@ struct Bench {
         var quick = false
         /// A PostgreSQL database (libpq address, password from PGPASSFILE) for the PostgreSQL store's figures.
         var postgres: String?
+        /// psql of the same PostgreSQL, for the reference of `tokenvault token` on a PostgreSQL vault.
+        var psql: String?
 
         init(_ arguments: [String]) throws {
             var rest = arguments[...]
@@ -64,11 +66,12 @@ struct Bench {
                 case "--swift-version": swiftVersion = value
                 case "--folder": folder = value
                 case "--postgres": postgres = value
+                case "--psql": psql = value
                 default: throw BenchError("unknown option \(flag)")
                 }
             }
             guard !tokenvault.isEmpty, !tokenvaultStatic.isEmpty else {
-                throw BenchError("usage: tokenvault-bench --tokenvault PATH --tokenvault-static PATH [--age PATH] [--age-keygen PATH] [--swift-version TEXT] [--folder DIR] [--postgres ADDRESS] [--quick]")
+                throw BenchError("usage: tokenvault-bench --tokenvault PATH --tokenvault-static PATH [--age PATH] [--age-keygen PATH] [--swift-version TEXT] [--folder DIR] [--postgres ADDRESS [--psql PATH]] [--quick]")
             }
         }
 
