@@ -71,7 +71,8 @@ final class PostgresSandbox: @unchecked Sendable {
 
     /// The vault's address for the test process itself, with the password file named in it.
     func libraryAddress() throws -> PostgresAddress {
-        try PostgresAddress(server.uri(.owner, database: database) + "?passfile=\(server.pgpassPath)&vault=" + vaultName)
+        try PostgresAddress(server.uri(.owner, database: database) + "?passfile=\(server.pgpassPath)"
+            + "&application_name=\(applicationName(host: "library"))&vault=" + vaultName)
     }
 
     /// The vault row's generation, as the database holds it.

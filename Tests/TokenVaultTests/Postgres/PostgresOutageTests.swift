@@ -90,6 +90,25 @@ struct PostgresOutageTests {
         #expect(try sandbox.importProfile("after", host: "c").status == 0)
     }
 
+    @Test("a long-running store whose connection the administrator ended, or whose server restarted, writes and reads on a new one", arguments: Fault.allCases)
+    func betweenWrites(_ fault: Fault) throws {
+        let sandbox = try PostgresSandbox(server: try PostgresServer())
+        let store = try sandbox.store()
+        try store.update { profiles, _ in profiles["a"] = try Self.profile("a") }
+        try inject(fault, sandbox, host: "library")
+        try store.update { profiles, _ in profiles["b"] = try Self.profile("b") }
+        #expect(try store.read().profiles.keys.sorted() == ["a", "b"])
+        #expect(try sandbox.expectSuccess(["list"], host: "c").stdout == "a\nb\n")
+    }
+
+    static func profile(_ name: String) throws -> TokenProfile {
+        TokenProfile(
+            accessToken: Secret(copying: "\(secretMarker)-access-\(name)"), refreshToken: Secret(copying: "\(secretMarker)-refresh-\(name)"),
+            expiresAt: WallClock.now + 3600, importedAt: WallClock.now,
+            binding: RefreshBinding(tokenEndpoint: "https://auth.example.com/token", clientID: "client-\(name)")
+        )
+    }
+
     @Test("PostgreSQL stopped: a running TokenManager keeps serving its valid token; token with nothing in memory exits 23; all works again once it is back")
     func stopped() async throws {
         let sandbox = try PostgresSandbox(server: try PostgresServer())
