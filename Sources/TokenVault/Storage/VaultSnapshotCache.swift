@@ -20,13 +20,18 @@ final class VaultSnapshotCache: Sendable {
         return state.withLock { state in state.snapshot.flatMap { $0.version == version ? $0 : nil } }
     }
 
-    /// Records `generation` as seen (opened or sealed) by this store, and returns the highest
-    /// seen before when `generation` is older: a vault restored from an older copy while this
-    /// process ran, which must not hand out refresh tokens that were spent since.
-    func admit(_ generation: UInt64) -> UInt64? {
+    /// The highest generation this store has opened or sealed so far.
+    var highestSeen: UInt64 { state.withLock { $0.highestSeen } }
+
+    /// Records `generation` as seen (opened or sealed) by this store, and returns `floor` when
+    /// `generation` is older: a vault restored from an older copy while this process ran, which
+    /// must not hand out refresh tokens that were spent since. `floor` is the highest generation
+    /// seen before the read began (`highestSeen` then): a read that overlapped another thread's
+    /// read of a newer version got what was current when it began, which is no rollback.
+    func admit(_ generation: UInt64, floor: UInt64) -> UInt64? {
         state.withLock { state in
-            if generation < state.highestSeen { return state.highestSeen }
-            state.highestSeen = generation
+            if generation < floor { return floor }
+            state.highestSeen = max(state.highestSeen, generation)
             return nil
         }
     }

@@ -56,9 +56,10 @@ public struct VaultStore: Sendable {
     /// Opens and checks the vault's current version, without taking the writer lock. Throws
     /// `VaultError.vaultMissing` when there is no vault yet.
     public func read() throws(VaultError) -> VaultSnapshot {
+        let floor = cache.highestSeen
         guard let sealed = try backend.readSealed() else { throw .vaultMissing(path: pathString) }
         let snapshot = try open(sealed.bytes, version: sealed.version)
-        if let seen = cache.admit(snapshot.generation) {
+        if let seen = cache.admit(snapshot.generation, floor: floor) {
             throw .rolledBack(path: pathString, generation: snapshot.generation, seen: seen)
         }
         cache.keep(snapshot)
@@ -274,7 +275,7 @@ public struct VaultStore: Sendable {
             )
         }
         backend.recordGeneration(generation)
-        _ = cache.admit(generation)
+        _ = cache.admit(generation, floor: 0)
         if let version, VaultSnapshotCache.fitsAllocationLimit(profiles) {
             cache.keep(VaultSnapshot(
                 profiles: profiles, generation: generation, sealedWith: keys.sealingKey.id,

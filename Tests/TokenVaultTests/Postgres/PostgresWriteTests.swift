@@ -58,6 +58,39 @@ struct PostgresWriteTests {
         }
     }
 
+    @Test("threads of one store reading while other processes write never take a newer read for a rollback")
+    func concurrentReadsAreNoRollback() throws {
+        let sandbox = try PostgresSandbox()
+        try #require(try sandbox.importProfile("first").status == 0)
+        let store = try sandbox.store()
+        final class Tally: @unchecked Sendable {
+            let lock = NSLock()
+            var failures: [String] = []
+            var reads = 0
+            var writing = true
+        }
+        let tally = Tally()
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                while tally.lock.withLock({ tally.writing }) {
+                    do {
+                        _ = try store.read()
+                        tally.lock.withLock { tally.reads += 1 }
+                    } catch {
+                        tally.lock.withLock { tally.failures.append("\(error)") }
+                    }
+                }
+            }
+        }
+        for index in 0..<20 { #expect(try sandbox.importProfile("p\(index)", host: "writer").status == 0) }
+        tally.lock.withLock { tally.writing = false }
+        group.wait()
+        #expect(tally.failures.isEmpty, "\(tally.failures.count) of \(tally.reads) reads failed; first: \(tally.failures.first ?? "")")
+    }
+
     @Test("a store that has seen generation N refuses the row set back to an older copy")
     func rollbackRefused() async throws {
         let sandbox = try PostgresSandbox()
