@@ -7,7 +7,7 @@ import Glibc
 /// measured side by side with its reference in the same run. `scripts/bench` builds and runs it.
 ///
 ///     tokenvault-bench --tokenvault PATH --tokenvault-static PATH [--age PATH] [--age-keygen PATH]
-///                      [--swift-version TEXT] [--folder DIR] [--quick]
+///                      [--swift-version TEXT] [--folder DIR] [--postgres ADDRESS [--psql PATH]] [--quick]
 @main
 struct Bench {
     static func main() async {
@@ -48,6 +48,10 @@ struct Bench {
         var swiftVersion = "unknown"
         var folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var quick = false
+        /// A PostgreSQL database (libpq address, password from PGPASSFILE) for the PostgreSQL store's figures.
+        var postgres: String?
+        /// psql of the same PostgreSQL, for the reference of `tokenvault token` on a PostgreSQL vault.
+        var psql: String?
 
         init(_ arguments: [String]) throws {
             var rest = arguments[...]
@@ -61,11 +65,13 @@ struct Bench {
                 case "--age-keygen": ageKeygen = value
                 case "--swift-version": swiftVersion = value
                 case "--folder": folder = value
+                case "--postgres": postgres = value
+                case "--psql": psql = value
                 default: throw BenchError("unknown option \(flag)")
                 }
             }
             guard !tokenvault.isEmpty, !tokenvaultStatic.isEmpty else {
-                throw BenchError("usage: tokenvault-bench --tokenvault PATH --tokenvault-static PATH [--age PATH] [--age-keygen PATH] [--swift-version TEXT] [--folder DIR] [--quick]")
+                throw BenchError("usage: tokenvault-bench --tokenvault PATH --tokenvault-static PATH [--age PATH] [--age-keygen PATH] [--swift-version TEXT] [--folder DIR] [--postgres ADDRESS [--psql PATH]] [--quick]")
             }
         }
 
@@ -204,6 +210,10 @@ struct Bench {
             ))
         }
 
+        if let address = options.postgres {
+            figures += try await postgresFigures(options, address: address, filePair: pair, age: age, endpoint: endpoint, roundTrip: roundTrips.median)
+        }
+
         let machine = Machine(benchFolder: options.folder)
         var out: [String] = []
         out.append("TokenVault benchmarks, \(machine.date)\(options.quick ? " (--quick: counts cut to a tenth, not for quoting)" : "")")
@@ -217,6 +227,9 @@ struct Bench {
         out.append("")
         out.append("Profiles: \(ProfileText.accessTokenLength)-byte access token, \(ProfileText.refreshTokenLength)-byte refresh token, endpoint, client id, scope, resource.")
         out.append("Whole-process figures: each build paired with age -d, \(processIterations) iterations after 20 warm-up runs, the two swapped in every iteration; spawned with posix_spawn, reaped with wait4, stdout to /dev/null.")
+        if options.postgres != nil {
+            out.append("PostgreSQL: a private cluster on loopback TCP (scram-sha-256, fsync off) on this machine; the static-stdlib build, whose front hands a PostgreSQL vault to tokenvault-cli; 3 hosts = 3 HOME folders and application names, each process its own connection.")
+        }
         out.append("Racing: the token endpoint answers after \(duration(endpoint.latency)); its round trip is measured with a bare socket (connect, same-size request, whole answer), so the 150 ms budget is all of tokenvault's own cost.")
         out.append("")
         out.append("Machine: \(machine.processors) CPUs (nproc), \(machine.cpu) (/proc/cpuinfo model name), \(machine.memory) RAM")

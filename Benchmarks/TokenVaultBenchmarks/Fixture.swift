@@ -76,9 +76,11 @@ final class Fixture {
     let keyfile: String
     let vaultPath: String
     let store: VaultStore
+    /// The PostgreSQL vault's address, when the vault is a row there instead of a file.
+    let postgres: String?
     private(set) var texts: [ProfileText]
 
-    init(profiles count: Int, in parent: String, endpoint: String? = nil, expired: Bool = false) throws {
+    init(profiles count: Int, in parent: String, endpoint: String? = nil, expired: Bool = false, postgres: String? = nil) throws {
         var template = Array("\(parent)/tokenvault-bench-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw BenchError("mkdtemp in \(parent) failed")
@@ -88,7 +90,12 @@ final class Fixture {
         vaultPath = folder + "/vault/tokens.vault"
         let key = VaultKey.generate()
         try KeyFile.create(at: FilePath(keyfile), with: key)
-        store = VaultStore(location: VaultLocation(path: FilePath(vaultPath)), keys: KeyRing(keys: [key]))
+        self.postgres = postgres
+        if let postgres {
+            store = VaultStore(address: .postgres(try PostgresAddress(postgres)), keys: KeyRing(keys: [key]))
+        } else {
+            store = VaultStore(location: VaultLocation(path: FilePath(vaultPath)), keys: KeyRing(keys: [key]))
+        }
         try store.create()
         let now = WallClock.now
         let expiresAt = expired ? now - 60 : now + 3600
@@ -111,8 +118,21 @@ final class Fixture {
         _ = try? run("/bin/rm", ["-rf", folder])
     }
 
-    var environment: [String: String] {
-        ["PATH": "/usr/bin:/bin", "HOME": folder, "TOKENVAULT_PATH": vaultPath, "TOKENVAULT_KEYFILE": keyfile]
+    var environment: [String: String] { environment(host: nil) }
+
+    /// The environment of a process on "host" `host` (its own HOME and, for PostgreSQL, its own
+    /// application name; the password from the bench's PGPASSFILE).
+    func environment(host: Int?) -> [String: String] {
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": folder, "TOKENVAULT_PATH": postgres ?? vaultPath, "TOKENVAULT_KEYFILE": keyfile]
+        if let host {
+            environment["HOME"] = folder + "/host\(host)"
+            mkdir(folder + "/host\(host)", 0o700)
+        }
+        if postgres != nil {
+            environment["PGPASSFILE"] = getenv("PGPASSFILE").map { String(cString: $0) }
+            environment["PGAPPNAME"] = "tokenvault-bench-host\(host ?? 0)"
+        }
+        return environment
     }
 
     var vaultSize: Int {

@@ -210,14 +210,18 @@ struct RaceRound {
 /// `processes` copies of `tokenvault token p0` started at once on an expired token: the wall
 /// time until the last one exits, how many requests reached the server, and whether every one
 /// printed the token the server issued.
-func race(_ cli: String, fixture: Fixture, endpoint: TokenEndpoint, processes: Int, round: Int) throws -> RaceRound {
+/// With `hosts` > 1, process i runs as "host" i % hosts (its own HOME and application name).
+func race(_ cli: String, fixture: Fixture, endpoint: TokenEndpoint, processes: Int, round: Int, hosts: Int = 1) throws -> RaceRound {
     let seed = "bench-seed-\(round)-" + randomToken(32)
     try fixture.expire("p0", refreshToken: seed)
     endpoint.reset(refreshToken: seed)
-    let command = Command(cli, ["token", "p0"], environment: fixture.environment)
+    let commands = (0..<hosts).map { host in
+        Command(cli, ["token", "p0"], environment: hosts > 1 ? fixture.environment(host: host) : fixture.environment)
+    }
     var children: [(pid: pid_t, out: Pipe, err: Pipe)] = []
     let start = now()
-    for _ in 0..<processes {
+    for index in 0..<processes {
+        let command = commands[index % hosts]
         let out = try Pipe(), err = try Pipe()
         let pid = try command.spawn(stdout: out.write, stderr: err.write)
         close(out.write)

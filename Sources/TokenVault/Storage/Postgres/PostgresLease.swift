@@ -28,10 +28,17 @@ final class PostgresLease: VaultLock, Sendable {
     /// How long a lease lasts without renewal, and how often it is renewed.
     static let duration = 15.0
     static let renewal = 5.0
+    private let duration: Double
+    private let renewal: Double
 
-    init(backend: PostgresVaultBackend, lease: String, timeout: Double) throws(VaultError) {
+    init(
+        backend: PostgresVaultBackend, lease: String, timeout: Double,
+        duration: Double = PostgresLease.duration, renewal: Double = PostgresLease.renewal
+    ) throws(VaultError) {
         self.backend = backend
         self.lease = lease
+        self.duration = duration
+        self.renewal = renewal
         holder = Self.holderName()
         let deadline = MonotonicClock.now + timeout
         var pause = 0.005
@@ -68,7 +75,7 @@ final class PostgresLease: VaultLock, Sendable {
             VALUES ($1, $2, $3, clock_timestamp() + $4::double precision * interval '1 second')
             ON CONFLICT (vault, lease) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
             WHERE held.expires_at <= clock_timestamp()
-            """, parameters + [.text(String(Self.duration))], idempotent: false)
+            """, parameters + [.text(String(duration))], idempotent: false)
         return rows.affected == 1
     }
 
@@ -98,10 +105,10 @@ final class PostgresLease: VaultLock, Sendable {
     }
 
     private func scheduleRenewal() {
-        DispatchQueue.global().asyncAfter(deadline: .now() + Self.renewal) { [weak self] in
+        DispatchQueue.global().asyncAfter(deadline: .now() + renewal) { [weak self] in
             guard let self, !self.state.withLock({ $0.released }) else { return }
             do {
-                if try !self.extend(by: Self.duration) {
+                if try !self.extend(by: self.duration) {
                     self.backend.logger.warning("a refresh lease expired before it was renewed", metadata: [
                         "vault": "\(self.backend.description)", "lease": "\(self.lease)",
                     ])

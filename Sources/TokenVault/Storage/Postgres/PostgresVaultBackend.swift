@@ -135,6 +135,8 @@ struct PostgresVaultBackend: SealedVaultBackend {
     func recordGeneration(_ generation: UInt64) {}
 
     /// Creates the tables when they are missing; a role without CREATE can run it once they exist.
+    /// Of two processes creating a table at once, one fails (IF NOT EXISTS does not cover a
+    /// concurrent CREATE) once the other has committed it: its second try finds the table.
     func createLocation() throws(VaultError) {
         let rows = try run(
             "SELECT to_regclass('tokenvault_vaults') IS NOT NULL AND to_regclass('tokenvault_leases') IS NOT NULL",
@@ -142,8 +144,12 @@ struct PostgresVaultBackend: SealedVaultBackend {
         )
         if rows.values.first?[0] == [1] { return }
         for statement in Self.schema.split(separator: ";") where statement.contains("CREATE") {
-            let create = statement.replacing("CREATE TABLE", with: "CREATE TABLE IF NOT EXISTS")
-            _ = try run(String(create), idempotent: true)
+            let create = String(statement.replacing("CREATE TABLE", with: "CREATE TABLE IF NOT EXISTS"))
+            do {
+                _ = try run(create, idempotent: true)
+            } catch {
+                _ = try run(create, idempotent: true)
+            }
         }
     }
 
