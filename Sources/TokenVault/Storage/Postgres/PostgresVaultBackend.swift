@@ -148,6 +148,9 @@ struct PostgresVaultBackend: SealedVaultBackend {
             do {
                 _ = try run(create, idempotent: true)
             } catch {
+                // Two processes creating the same table at once: IF NOT EXISTS looks before, not
+                // during, so the one that loses fails on a catalog's unique index. Once more, it
+                // finds the table; any other failure comes back the same.
                 _ = try run(create, idempotent: true)
             }
         }
