@@ -20,10 +20,25 @@ struct RefreshEngine: Sendable {
     var refreshLockTimeout: Double { 2 * requestLifetime + store.lockTimeout / 4 }
 
     func refresh(_ name: String, reason: RefreshReason) throws -> TokenProfile {
+        // While another process holds the lock, a waiter that polls for it (a PostgreSQL lease)
+        // adopts that process's refresh as soon as it is sealed, rather than take the lock in
+        // turn only to find it: the vault is opened again only when its version has changed.
+        var checked = store.currentVersion()
+        var adopted: TokenProfile?
+        let refreshedMeanwhile = {
+            let version = store.currentVersion()
+            guard version != checked else { return false }
+            checked = version
+            adopted = try? adoptable(name, reason: reason)
+            return adopted != nil
+        }
         do {
-            return try store.holdingProfileLock(name, timeout: refreshLockTimeout) { lock in
+            let refreshed = try store.holdingProfileLock(name, timeout: refreshLockTimeout, unlessMeanwhile: refreshedMeanwhile) { lock in
                 try refreshHoldingLock(name, reason: reason, lock: lock)
             }
+            guard let profile = refreshed ?? adopted else { preconditionFailure("the wait ended with neither a lock nor a refresh") }
+            if refreshed == nil { logger.debug("adopted a refresh made elsewhere while waiting", metadata: ["profile": "\(name)"]) }
+            return profile
         } catch VaultError.busy {
             if let adopted = try adoptable(name, reason: reason) { return adopted }
             throw RefreshError.transient(profile: name, detail: "another process is still refreshing this profile", retryAfter: nil)

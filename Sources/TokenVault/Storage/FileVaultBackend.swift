@@ -86,7 +86,9 @@ struct FileVaultBackend: SealedVaultBackend {
         try location.lock(location.lockPath, timeout: timeout)
     }
 
-    func lockProfile(_ profile: String, timeout: Double) throws(VaultError) -> any VaultLock {
+    /// `done` is not asked: a waiter takes the lock within milliseconds of its release, and then
+    /// finds what the holder sealed.
+    func lockProfile(_ profile: String, timeout: Double, unlessMeanwhile done: () -> Bool) throws(VaultError) -> (any VaultLock)? {
         try RefreshFileLock(location, profile: profile, timeout: timeout)
     }
 

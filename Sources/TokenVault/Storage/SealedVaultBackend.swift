@@ -23,8 +23,10 @@ protocol SealedVaultBackend: Sendable {
     func lockWriter(timeout: Double) throws(VaultError) -> any VaultLock
 
     /// Takes `profile`'s refresh lock, held across a whole token-endpoint exchange so that each
-    /// refresh token is spent once, without holding up writes to other profiles.
-    func lockProfile(_ profile: String, timeout: Double) throws(VaultError) -> any VaultLock
+    /// refresh token is spent once, without holding up writes to other profiles. A backend whose
+    /// waiters poll may ask `done` between attempts and return `nil` when it answers true: what
+    /// the caller waited for (another holder's refresh) is in the vault, and no lock is needed.
+    func lockProfile(_ profile: String, timeout: Double, unlessMeanwhile done: () -> Bool) throws(VaultError) -> (any VaultLock)?
 
     /// Housekeeping before a write, under the writer lock (the file backend removes the temp
     /// files of writers killed before their rename).

@@ -87,7 +87,16 @@ public struct VaultStore: Sendable {
     /// Runs `body` holding `profile`'s refresh lock (waiting up to `timeout` seconds); `body`
     /// confirms the lock with it before it sends a refresh token.
     func holdingProfileLock<Result>(_ profile: String, timeout: Double, _ body: (any VaultLock) throws -> Result) throws -> Result {
-        let lock = try backend.lockProfile(profile, timeout: timeout)
+        // Asked nothing, the backend always returns a lock.
+        try holdingProfileLock(profile, timeout: timeout, unlessMeanwhile: { false }, body)!
+    }
+
+    /// As `holdingProfileLock(_:timeout:_:)`, but `nil` without running `body` when the backend
+    /// stops waiting because `done` answered true (`SealedVaultBackend.lockProfile`).
+    func holdingProfileLock<Result>(
+        _ profile: String, timeout: Double, unlessMeanwhile done: () -> Bool, _ body: (any VaultLock) throws -> Result
+    ) throws -> Result? {
+        guard let lock = try backend.lockProfile(profile, timeout: timeout, unlessMeanwhile: done) else { return nil }
         return try withExtendedLifetime(lock) { try body(lock) }
     }
 

@@ -20,7 +20,7 @@ struct PostgresLeaseTests {
     }
 
     func take(_ backend: PostgresVaultBackend, timeout: Double, duration: Double = 15, renewal: Double = 100) throws -> PostgresLease {
-        try PostgresLease(backend: backend, lease: "refresh:p", timeout: timeout, duration: duration, renewal: renewal)
+        try #require(try PostgresLease(backend: backend, lease: "refresh:p", timeout: timeout, duration: duration, renewal: renewal))
     }
 
     func expectBusy(_ backend: PostgresVaultBackend, timeout: Double = 0, sourceLocation: SourceLocation = #_sourceLocation) {

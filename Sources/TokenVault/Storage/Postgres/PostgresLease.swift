@@ -31,9 +31,12 @@ final class PostgresLease: VaultLock, Sendable {
     private let duration: Double
     private let renewal: Double
 
-    init(
+    /// Takes the lease, waiting up to `timeout` seconds while another holder has it; `nil` when
+    /// `done` answers true between attempts (what the caller waited for happened meanwhile).
+    init?(
         backend: PostgresVaultBackend, lease: String, timeout: Double,
-        duration: Double = PostgresLease.duration, renewal: Double = PostgresLease.renewal
+        duration: Double = PostgresLease.duration, renewal: Double = PostgresLease.renewal,
+        unlessMeanwhile done: () -> Bool = { false }
     ) throws(VaultError) {
         self.backend = backend
         self.lease = lease
@@ -46,6 +49,7 @@ final class PostgresLease: VaultLock, Sendable {
             guard MonotonicClock.now < deadline else {
                 throw .busy(path: backend.description, waitedSeconds: Int(timeout))
             }
+            if done() { return nil }
             MonotonicClock.sleep(seconds: pause * (0.5 + Double(Sodium.randomUInt32(below: 1000)) / 1000))
             pause = min(pause * 1.5, 0.05)
         }

@@ -76,8 +76,8 @@ struct PostgresVaultBackend: SealedVaultBackend {
 
     func lockWriter(timeout: Double) throws(VaultError) -> any VaultLock { NoVaultLock() }
 
-    func lockProfile(_ profile: String, timeout: Double) throws(VaultError) -> any VaultLock {
-        try PostgresLease(backend: self, lease: "refresh:" + profile, timeout: timeout)
+    func lockProfile(_ profile: String, timeout: Double, unlessMeanwhile done: () -> Bool) throws(VaultError) -> (any VaultLock)? {
+        try PostgresLease(backend: self, lease: "refresh:" + profile, timeout: timeout, unlessMeanwhile: done)
     }
 
     // MARK: Writing
