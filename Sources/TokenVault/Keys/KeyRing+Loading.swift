@@ -47,11 +47,19 @@ extension KeyRing {
 
     /// `load(keyfile:)`, refusing a symbolic link unless `followSymlinks`.
     static func load(keyfile path: FilePath, followSymlinks: Bool) throws(KeyError) -> KeyRing {
-        let text: Secret
+        let text = try readKeyText(path, followSymlinks: followSymlinks, missing: .keyfileMissing(path: path.string))
+        return try parse(text, source: path.string)
+    }
+
+    /// A keyfile's text with its checks (`grantedByRoot`: or a file of root's that an ACL lets
+    /// this user alone read), each refusal as the key error it is; `missing` when there is none.
+    private static func readKeyText(
+        _ path: FilePath, followSymlinks: Bool, grantedByRoot: Bool = false, missing: KeyError
+    ) throws(KeyError) -> Secret {
         do {
-            text = try PrivateFile.readSecret(path, followSymlinks: followSymlinks, limit: keyfileLimit)
+            return try PrivateFile.readSecret(path, followSymlinks: followSymlinks, grantedByRoot: grantedByRoot, limit: keyfileLimit)
         } catch .missing {
-            throw .keyfileMissing(path: path.string)
+            throw missing
         } catch .tooLarge {
             throw .keyfileTooLarge(path: path.string, limit: keyfileLimit)
         } catch .insecure(_, .ownedByOtherUser(let uid)) {
@@ -59,7 +67,6 @@ extension KeyRing {
         } catch {
             throw .file(error)
         }
-        return try parse(text, source: path.string)
     }
 }
 
@@ -75,18 +82,9 @@ extension KeyRing {
         guard let directory else { throw .credentialsDirectoryUnset(name: name) }
         try checkCredentialsDirectory(directory, name: name)
         let path = directory.appending(name)
-        let text: Secret
-        do {
-            text = try PrivateFile.readSecret(path, followSymlinks: false, grantedByRoot: true, limit: keyfileLimit)
-        } catch .missing {
-            throw .credentialMissing(name: name, directory: directory.string)
-        } catch .tooLarge {
-            throw .keyfileTooLarge(path: path.string, limit: keyfileLimit)
-        } catch .insecure(_, .ownedByOtherUser(let uid)) {
-            throw .foreignKeyfile(path: path.string, ownerID: uid)
-        } catch {
-            throw .file(error)
-        }
+        let text = try readKeyText(
+            path, followSymlinks: false, grantedByRoot: true, missing: .credentialMissing(name: name, directory: directory.string)
+        )
         return try parse(text, source: path.string)
     }
 

@@ -43,18 +43,7 @@ final class MCPServer: @unchecked Sendable {
         self.process = process
         input.fileHandleForWriting.write(Data((client.clientSecret + "\n").utf8))
         try input.fileHandleForWriting.close()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("READY "), let ready = Int(text.dropFirst(6)) else {
-            process.terminate()
-            throw OAuthServer.ServerError.didNotStart(text)
-        }
-        port = ready
+        port = try OAuthServer.readyPort(of: process, from: out)
     }
 
     func stop() {

@@ -46,6 +46,12 @@ final class OAuthServer: @unchecked Sendable {
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         self.process = process
+        port = try Self.readyPort(of: process, from: out)
+    }
+
+    /// The port in the `READY <port>` line a test server prints first on `out` (this one, the
+    /// MCP server); a server that prints anything else is stopped.
+    static func readyPort(of process: Process, from out: Pipe) throws -> Int {
         var line = Data()
         while true {
             let byte = out.fileHandleForReading.readData(ofLength: 1)
@@ -57,7 +63,7 @@ final class OAuthServer: @unchecked Sendable {
             process.terminate()
             throw ServerError.didNotStart(text)
         }
-        port = ready
+        return ready
     }
 
     func stop() {
