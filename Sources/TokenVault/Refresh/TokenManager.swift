@@ -18,6 +18,8 @@ public final class TokenManager: Sendable {
     public let store: VaultStore
     let engine: RefreshEngine
     let logger: Logger
+    /// The backend's `revalidationInterval`, read once.
+    private let revalidationInterval: Double
 
     struct Cache {
         var version: VaultVersion?
@@ -38,6 +40,7 @@ public final class TokenManager: Sendable {
     /// until the first call.
     public init(store: VaultStore, limits: HTTPLimits = HTTPLimits(), logger: Logger = Logger(label: "tokenvault")) {
         self.store = store
+        self.revalidationInterval = store.backend.revalidationInterval
         self.engine = RefreshEngine(store: store, limits: limits, logger: logger)
         self.logger = logger
     }
@@ -103,15 +106,16 @@ public final class TokenManager: Sendable {
     /// cheap; for PostgreSQL, a round trip saved), and also when the vault cannot be read (the
     /// database down): a valid token in memory is still good.
     private func profile(_ name: String, servingValid: Bool) throws -> TokenProfile {
-        let interval = store.backend.revalidationInterval
+        let interval = revalidationInterval
         if servingValid, interval > 0, let cached = cache.withLock({ cache -> TokenProfile? in
             guard let checked = cache.checkedAt, MonotonicClock.now - checked < interval else { return nil }
             return cache.profiles[name]
         }), RefreshPolicy.tokenWithoutRefresh(of: cached, now: WallClock.now) != nil {
             return cached
         }
-        // Nothing cached yet (a process's first call): the read alone, no version check first.
-        let version = cache.withLock { $0.version } == nil ? nil : store.currentVersion()
+        // Where a version check is a round trip and nothing is cached yet (a process's first
+        // call): the read alone, no check first.
+        let version = interval > 0 && cache.withLock({ $0.version }) == nil ? nil : store.currentVersion()
         if let cached = cache.withLock({ cache -> Result<TokenProfile, VaultError>? in
             guard version != nil, cache.version == version else { return nil }
             cache.checkedAt = MonotonicClock.now
