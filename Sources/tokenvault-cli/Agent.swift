@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Logging
 import TokenVault
 #if canImport(Glibc)
@@ -62,27 +61,12 @@ struct Agent: AsyncParsableCommand, DocumentedCommand {
         } else {
             throw CommandFailure(message: "no socket: give --socket PATH, or start the agent from a systemd socket unit", hint: nil, status: .usage)
         }
-        let signalSources = Self.endOnSignals(removing: listener)
+        try SignalTermination.exitOnTermination(removing: listener.boundPath)
         let server = AgentServer(listener: listener, tokens: tokens, allowList: allowList, logger: CommandLogging.logger) { error in
             (Failure.status(error).rawValue, Failure.message(error))
         }
         server.startRefreshingAhead(every: refreshCheck)
         CommandLogging.logger.info("agent listening", metadata: ["socket": "\(listener.boundPath ?? "fd 3 (systemd)")"])
-        try withExtendedLifetime(signalSources) { try server.serve() }
-    }
-
-    /// SIGTERM and SIGINT: remove the socket this process bound and exit 0. The sources work
-    /// while the caller keeps them.
-    static func endOnSignals(removing listener: AgentListener) -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                listener.removePath()
-                Glibc.exit(0)
-            }
-            source.resume()
-            return source
-        }
+        try server.serve()
     }
 }

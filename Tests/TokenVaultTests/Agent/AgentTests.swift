@@ -187,3 +187,79 @@ struct AgentTests {
         #expect(!FileManager.default.fileExists(atPath: folder.file("agent.sock")))
     }
 }
+
+/// What the agent does on its own: refreshing ahead of expiry, noticing other writers, and
+/// serving the socket systemd hands it.
+@Suite("agent, unasked")
+struct AgentBackgroundTests {
+    @Test("a profile inside its refresh margin is refreshed in the background and sealed before anyone asks")
+    func refreshAhead() throws {
+        let fresh = "\(secretMarker)-access-fresh"
+        let server = try FaultServer([FaultServer.json(200, #"{"access_token":"\#(fresh)","refresh_token":"\#(secretMarker)-refresh-fresh","expires_in":3600}"#)])
+        let sandbox = try Sandbox()
+        // 6 s of life: a margin of a fifth, so the refresh is due after about 5 s.
+        try sandbox.importProfile("p", expiresIn: 6, endpoint: server.tokenURL)
+        let agent = try RunningAgent(sandbox, allow: ["\(geteuid()):p"], arguments: ["--refresh-check", "1"])
+        let deadline = Date().addingTimeInterval(30)
+        while server.requests.isEmpty, Date() < deadline { usleep(100_000) }
+        #expect(server.requests.count == 1, "no background refresh: \(agent.logText)")
+        // Sealed first: the vault holds the new token, as tokenvault with the key reads it.
+        var sealed = ""
+        while Date() < deadline {
+            sealed = try sandbox.run(["token", "p"], secretOnStdout: true).stdout
+            if sealed == fresh + "\n" { break }
+            usleep(100_000)
+        }
+        #expect(sealed == fresh + "\n")
+        let served = try agent.client(["token", "p"])
+        #expect(served.stdout == fresh + "\n", "\(served.stderr)")
+        #expect(server.requests.count == 1)
+    }
+
+    @Test("a profile another writer re-imported is served as the vault now holds it")
+    func otherWriter() throws {
+        let sandbox = try Sandbox()
+        try sandbox.importProfile("p")
+        let agent = try RunningAgent(sandbox, allow: ["\(geteuid()):p"])
+        #expect(try agent.client(["token", "p"]).stdout == "\(secretMarker)-access-p\n")
+        try sandbox.expectSuccess(["import", "p", "--token-endpoint", "https://auth.example.com/token", "--client-id", "client-p", "--force"],
+                                  stdin: #"{"access_token":"\#(secretMarker)-access-again","refresh_token":"\#(secretMarker)-refresh-again","expires_in":3600}"#)
+        #expect(try agent.client(["token", "p"]).stdout == "\(secretMarker)-access-again\n")
+    }
+
+    @Test("under socket activation (systemd-socket-activate) the agent serves the socket it is given on fd 3")
+    func socketActivation() throws {
+        let activate = "/usr/bin/systemd-socket-activate"
+        try #require(FileManager.default.isExecutableFile(atPath: activate), "systemd-socket-activate is not installed (apt-get install systemd)")
+        let sandbox = try Sandbox()
+        try sandbox.importProfile("p")
+        let folder = TemporaryDirectory()
+        let socket = folder.file("agent.sock")
+        let log = folder.file("agent.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: activate)
+        // It passes the program only the variables named with --setenv, and LISTEN_PID, LISTEN_FDS.
+        var environment = sandbox.environment
+        environment["TOKENVAULT_LOG_LEVEL"] = "trace"
+        process.arguments = ["--listen=\(socket)"] + environment.keys.sorted().map { "--setenv=\($0)=\(environment[$0]!)" }
+            + [tokenvaultExecutable, "agent", "--allow", "\(geteuid()):p"]
+        process.environment = environment
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: socket), Date() < deadline { usleep(20_000) }
+        // The first connection starts the agent, which answers it on the socket it was given.
+        #expect(askAgent(on: socket, "tokenvault-agent/1 token p\n") == "ok \(secretMarker)-access-p\n")
+        #expect(askAgent(on: socket, "tokenvault-agent/1 token p\n") == "ok \(secretMarker)-access-p\n")
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("fd 3 (systemd)"), "\(text)")
+        #expect(!text.contains(secretMarker))
+    }
+}

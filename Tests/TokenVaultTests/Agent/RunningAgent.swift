@@ -49,28 +49,8 @@ final class RunningAgent {
     var logText: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Sends `request` as is and returns the answer line, `nil` when nothing answers.
-    func rawAsk(_ request: String, holdOpenAfter: Bool = false) -> String? {
-        let connection = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard connection >= 0 else { return nil }
-        defer { close(connection) }
-        guard connectUnix(connection, socket) else { return nil }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let bytes = Array(request.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let written = bytes[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { break }
-            sent += written
-        }
-        var answer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while !answer.contains(UInt8(ascii: "\n")) {
-            let got = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
-            guard got > 0 else { return answer.isEmpty ? nil : String(decoding: answer, as: UTF8.self) }
-            answer += chunk[..<got]
-        }
-        return String(decoding: answer, as: UTF8.self)
+    func rawAsk(_ request: String) -> String? {
+        askAgent(on: socket, request)
     }
 
     /// `tokenvault ARGUMENTS` with TOKENVAULT_AGENT_SOCK set and no key, as the app's user
@@ -104,4 +84,29 @@ func connectUnix(_ descriptor: Int32, _ path: String) -> Bool {
     return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     } == 0
+}
+
+/// Sends `request` as is to the agent on `socket` and returns the answer line, `nil` when nothing answers.
+func askAgent(on socket: String, _ request: String) -> String? {
+    let connection = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard connection >= 0 else { return nil }
+    defer { close(connection) }
+    guard connectUnix(connection, socket) else { return nil }
+    var timeout = timeval(tv_sec: 30, tv_usec: 0)
+    setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    let bytes = Array(request.utf8)
+    var sent = 0
+    while sent < bytes.count {
+        let written = bytes[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard written > 0 else { break }
+        sent += written
+    }
+    var answer: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while !answer.contains(UInt8(ascii: "\n")) {
+        let got = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+        guard got > 0 else { return answer.isEmpty ? nil : String(decoding: answer, as: UTF8.self) }
+        answer += chunk[..<got]
+    }
+    return String(decoding: answer, as: UTF8.self)
 }
