@@ -230,4 +230,36 @@ static inline void tokenvault_terminal_end(void) {
     tokenvault_terminal()->fd = -1;
 }
 
+/* ---- Termination: SIGTERM and SIGINT remove a socket path and exit 0. ---- */
+
+/* The path to remove, copied in before the handler is installed; empty: none. Called from
+   SignalTermination.swift only. */
+static inline char *tokenvault_termination_path(void) {
+    static char path[4096];
+    return path;
+}
+
+static inline void tokenvault_termination_handler(int signo) {
+    (void)signo;
+    if (tokenvault_termination_path()[0] != 0) unlink(tokenvault_termination_path());
+    _exit(0);
+}
+
+/* Installs the handler for SIGTERM and SIGINT, removing `path` (NULL: nothing) before _exit(0):
+   unlink and _exit are async-signal-safe, so whichever thread takes the signal ends the process
+   cleanly. 0 on success, -1 with errno otherwise. */
+static inline int tokenvault_exit_on_termination(const char *path) {
+    if (path != NULL) {
+        size_t length = strlen(path);
+        if (length >= 4096) { errno = ENAMETOOLONG; return -1; }
+        memcpy(tokenvault_termination_path(), path, length + 1);
+    }
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = tokenvault_termination_handler;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGTERM, &action, NULL) != 0) return -1;
+    return sigaction(SIGINT, &action, NULL);
+}
+
 #endif

@@ -23,7 +23,7 @@ struct Exec: AsyncParsableCommand, DocumentedCommand {
         ("Use another variable:", "tokenvault exec readonly --env GITHUB_TOKEN -- ./client"),
     ]
 
-    static let exitStatuses: [ExitStatus] = ExitStatus.refreshing + [.commandNotRunnable, .commandNotFound]
+    static let exitStatuses: [ExitStatus] = ExitStatus.refreshing + [.agentRefused, .commandNotRunnable, .commandNotFound]
 
     @OptionGroup var options: VaultOptions
 
@@ -45,12 +45,16 @@ struct Exec: AsyncParsableCommand, DocumentedCommand {
     }
 
     func run() async throws {
-        let tokens = try options.tokenManager()
         let token: String
-        do {
-            token = try await tokens.accessToken(for: profile)
-        } catch {
-            throw ProfileFailure.reported(error, profile: profile, tokens: tokens, selection: options.selection, offeringImport: true)
+        if let socket = AgentClient.socketFromEnvironment {
+            token = try AgentClient.token(for: profile, socket: socket).unsafeStringValue()
+        } else {
+            let tokens = try options.tokenManager()
+            do {
+                token = try await tokens.accessToken(for: profile)
+            } catch {
+                throw ProfileFailure.reported(error, profile: profile, tokens: tokens, selection: options.selection, offeringImport: true)
+            }
         }
         for variable in [KeySource.keyVariable, KeySource.keyfileVariable, KeySource.commandVariable, KeySource.credentialVariable] {
             unsetenv(variable)

@@ -55,6 +55,9 @@ enum ExitStatus: Int32, CaseIterable {
     /// The vault is at an older generation than this process had already seen: it was restored
     /// from an older copy while the process ran.
     case rolledBack = 28
+    /// The agent (TOKENVAULT_AGENT_SOCK) does not serve this profile to this user: it is not in
+    /// the agent's `--allow` list.
+    case agentRefused = 29
     /// `status --check`: a profile needs attention (re-authentication, a rejected client, an
     /// expired token that could not be refreshed, a refresh token expiring soon).
     case checkFailed = 30
@@ -125,6 +128,25 @@ enum ExitStatus: Int32, CaseIterable {
         case .tooLarge, .lineTooLong: self = .invalidInput
         }
     }
+}
+
+extension ExitStatus {
+    init(_ error: AgentError) {
+        switch error {
+        case .malformedRequest, .requestTooLarge, .requestTimedOut: self = .invalidInput
+        case .refused: self = .agentRefused
+        case .unreachable: self = .transient
+        case .malformedAnswer: self = .internalError
+        case .answered(let code, _): self = ExitStatus(rawValue: code) ?? .internalError
+        case .cannotListen: self = .ioFailure
+        case .unsafeSocketFolder: self = .insecurePermissions
+        case .badAllowEntry: self = .usage
+        }
+    }
+}
+
+extension AgentError: ReportedError {
+    var status: ExitStatus { ExitStatus(self) }
 }
 
 /// An error the command reports in its own voice: message, hint, exit code.

@@ -447,3 +447,20 @@ extension KeyFile.EditError: ReportedError {
         }
     }
 }
+
+extension AgentError {
+    var hint: String? {
+        switch self {
+        case .unreachable:
+            return "start the agent ('tokenvault agent --socket PATH --allow USER:PROFILE'), or point \(AgentClient.socketVariable) at its socket"
+        case .refused(let profile, let uid, _): return "add --allow \(uid):\(profile) to the agent's command line, if this user should read it"
+        case .unsafeSocketFolder(let path, _): return "make \(path) the agent user's own, mode 0750 (group may connect) or 0700"
+        case .badAllowEntry: return "write it as USER:PROFILE[,PROFILE…] or @GROUP:PROFILE[,PROFILE…], e.g. --allow app:readonly"
+        case .answered(let code, _) where code == ExitStatus.agentRefused.rawValue:
+            return "the agent's operator can add --allow USER:PROFILE to 'tokenvault agent', if this user should read it"
+        case .answered(let code, _) where code == ExitStatus.transient.rawValue:
+            return "retry later; the agent's log says more"
+        default: return nil
+        }
+    }
+}

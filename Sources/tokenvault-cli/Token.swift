@@ -22,7 +22,7 @@ struct Token: AsyncParsableCommand, DocumentedCommand {
         ("After the MCP server answered 401 to a token, get a different one:", "printf '%s\\n' \"$TOKEN\" | tokenvault token readonly --rejected"),
     ]
 
-    static let exitStatuses: [ExitStatus] = ExitStatus.refreshing + [.invalidInput]
+    static let exitStatuses: [ExitStatus] = ExitStatus.refreshing + [.invalidInput, .agentRefused]
 
     @OptionGroup var options: VaultOptions
 
@@ -44,14 +44,17 @@ struct Token: AsyncParsableCommand, DocumentedCommand {
     /// that a valid token is printed without a hop to the global executor and its threads.
     @MainActor
     static func printToken(for profile: String, rejected: Bool, from selection: VaultSelection) async throws {
+        if let socket = AgentClient.socketFromEnvironment {
+            let rejectedToken = rejected ? try rejectedTokenFromStandardInput() : nil
+            let token = try AgentClient.token(for: profile, rejected: rejectedToken, socket: socket)
+            token.withUnsafeBytes { Output.writeLine($0) }
+            return
+        }
         let tokens = try selection.tokenManager()
         let token: String
         do {
             if rejected {
-                guard let line = try SecretReader.readLine(from: .standardInput), !line.isEmpty else {
-                    throw CommandFailure(message: "--rejected expects the rejected access token on stdin", hint: nil, status: .invalidInput)
-                }
-                token = try await tokens.accessToken(for: profile, rejected: line.unsafeStringValue())
+                token = try await tokens.accessToken(for: profile, rejected: rejectedTokenFromStandardInput().unsafeStringValue())
             } else if let valid = try tokens.accessTokenWithoutRefresh(for: profile) {
                 token = valid
             } else {
@@ -61,6 +64,13 @@ struct Token: AsyncParsableCommand, DocumentedCommand {
             throw ProfileFailure.reported(error, profile: profile, tokens: tokens, selection: selection, offeringImport: true)
         }
         Output.write(token + "\n")
+    }
+
+    private static func rejectedTokenFromStandardInput() throws -> Secret {
+        guard let line = try SecretReader.readLine(from: .standardInput), !line.isEmpty else {
+            throw CommandFailure(message: "--rejected expects the rejected access token on stdin", hint: nil, status: .invalidInput)
+        }
+        return line
     }
 
     /// The profile, when the command line is exactly `tokenvault token PROFILE` (no options,

@@ -15,7 +15,7 @@ struct TokenVaultCommand: AsyncParsableCommand {
             match wins. Secrets are never taken from the command line.
             """,
         version: TokenVaultVersion.current,
-        subcommands: [Keygen.self, Init.self, Login.self, Import.self, SetSettings.self, Token.self, Refresh.self, Exec.self, Status.self, List.self, Remove.self, RotateKey.self, Copy.self, Audit.self, KeyfileCommand.self]
+        subcommands: [Keygen.self, Init.self, Login.self, Import.self, SetSettings.self, Token.self, Refresh.self, Exec.self, Status.self, List.self, Remove.self, RotateKey.self, Copy.self, Audit.self, KeyfileCommand.self, Agent.self]
     )
 }
 

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// `tokenvault`: what users and apps run. It serves one command line itself, the one scripts
-/// run over and over: `tokenvault token PROFILE` (no options) on a token that needs no refresh.
+/// run over and over: `tokenvault token PROFILE` (no options) on a token that needs no refresh,
+/// or, with TOKENVAULT_AGENT_SOCK set, on the agent's answer `ok TOKEN`.
 /// Everything else (other subcommands, options, `--help`, a token to refresh, every failure and
 /// every warning) it hands to the full command, `tokenvault-cli` beside it (`FullCommand`),
 /// before writing anything, so that what is printed and the exit code are the full command's.
@@ -17,6 +18,12 @@ enum Front {
     static func main() {
         protectCrashes()
         guard let profile = servedProfile(in: CommandLine.arguments) else { FullCommand.run() }
+        if let socket = AgentClient.socketFromEnvironment {
+            // TOKENVAULT_AGENT_SOCK: the agent's token, or the full command asks again and reports.
+            guard let token = try? AgentClient.token(for: profile, socket: socket) else { FullCommand.run() }
+            token.withUnsafeBytes { StandardOutput.writeLine($0) }
+            return
+        }
         do {
             guard try serveToken(for: profile) else { FullCommand.run() }
         } catch {

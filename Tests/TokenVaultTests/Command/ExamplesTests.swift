@@ -85,6 +85,34 @@ struct ExamplesTests {
         #expect(result.output.isEmpty, "\(result.output)")
     }
 
+    @Test("the agent's sample units (socket, agent, app) are ones systemd-analyze accepts, and agree on the socket")
+    func agentUnits() throws {
+        let analyze = "/usr/bin/systemd-analyze"
+        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed (apt-get install systemd)")
+        let names = ["tokenvault-agent.socket", "tokenvault-agent.service", "tokenvault-agent-app.service"]
+        let directory = TemporaryDirectory()
+        var units: [String: String] = [:]
+        for name in names {
+            let unit = try String(contentsOf: sourceTree.appendingPathComponent("Examples/\(name)"), encoding: .utf8)
+            units[name] = unit
+            let runnable = unit.replacingOccurrences(of: "ExecStart=/usr/local/bin/app\n", with: "ExecStart=/bin/true\n")
+                .replacingOccurrences(of: "ExecStart=/usr/local/bin/tokenvault ", with: "ExecStart=\(tokenvaultExecutable) ")
+            #expect(FileManager.default.createFile(atPath: directory.file(name), contents: Data(runnable.utf8)))
+        }
+        for name in names {
+            let result = try runProcess(analyze, ["verify", directory.file(name)], environment: ["PATH": "/usr/bin:/bin"])
+            #expect(result.status == 0, "\(name): \(result.output)")
+            #expect(result.output.isEmpty, "\(name): \(result.output)")
+        }
+        let socket = "/run/tokenvault-agent/agent.sock"
+        #expect(units["tokenvault-agent.socket"]!.contains("ListenStream=\(socket)\n"))
+        #expect(units["tokenvault-agent-app.service"]!.contains("Environment=TOKENVAULT_AGENT_SOCK=\(socket)\n"))
+        let agent = units["tokenvault-agent.service"]!
+        #expect(agent.contains("ExecStart=/usr/local/bin/tokenvault agent --allow "))
+        #expect(agent.contains("\nUser=tokenvault\n") && units["tokenvault-agent-app.service"]!.contains("\nUser=app\n"))
+        #expect(!units["tokenvault-agent-app.service"]!.contains("TOKENVAULT_KEY"))
+    }
+
     @Test("the credential unit names its credential with TOKENVAULT_KEY_CREDENTIAL, as LoadCredentialEncrypted= loads it")
     func credentialUnit() throws {
         let unit = try String(contentsOf: sourceTree.appendingPathComponent("Examples/tokenvault-credential.service"), encoding: .utf8)

@@ -8,7 +8,7 @@ import Testing
 struct HelpPageTests {
     static let subcommands = [
         "keygen", "init", "login", "import", "set", "token", "refresh", "exec", "status", "list", "remove", "rotate-key", "copy", "audit",
-        "keyfile", "keyfile list", "keyfile add", "keyfile remove",
+        "keyfile", "keyfile list", "keyfile add", "keyfile remove", "agent",
     ]
 
     /// The subcommands a help page lists in its SUBCOMMANDS section.

@@ -1,7 +1,8 @@
 """Access tokens from a TokenVault vault for Python apps.
 
 ``access_token(profile)`` runs ``tokenvault token PROFILE`` and returns the token;
-``async_access_token`` does the same for asyncio. Failures raise a subclass of
+``async_access_token`` does the same for asyncio. With TOKENVAULT_AGENT_SOCK set, both ask
+``tokenvault agent`` over its socket instead, and need neither the binary nor a key. Failures raise a subclass of
 :class:`TokenVaultError` per documented exit code. ``TokenVaultAuth`` (needs httpx2 or httpx)
 sets the bearer token on each request and, after a 401, retries once with a different token.
 The token is never logged and never put in an exception.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    AgentRefused,
     AuditFindings,
     CannotRun,
     ClientRejected,
@@ -51,7 +53,7 @@ __all__ = [
     "TokenVaultError", "UnexpectedFailure", "KeyMissing", "WrongKey", "VaultUnreadable", "VaultVersionUnsupported",
     "UnsafePermissions", "ProfileMissing", "FileExists", "FileOperationFailed", "LockTimeout", "InvalidTokenInput",
     "ReauthenticationRequired", "ClientRejected", "Misconfigured", "TemporarilyUnavailable", "SealFailed",
-    "StaleImport", "SignInIncomplete", "DatabaseRefused", "RolledBack", "NeedsAttention", "AuditFindings", "UsageError", "CannotRun", "NotInstalled",
+    "StaleImport", "SignInIncomplete", "DatabaseRefused", "RolledBack", "AgentRefused", "NeedsAttention", "AuditFindings", "UsageError", "CannotRun", "NotInstalled",
     "Timeout", "UnexpectedOutput",
 ]
 

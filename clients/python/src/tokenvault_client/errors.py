@@ -142,6 +142,12 @@ class RolledBack(TokenVaultError):
     code = 28
 
 
+class AgentRefused(TokenVaultError):
+    """Exit 29: the agent (TOKENVAULT_AGENT_SOCK) does not serve that profile to this user (its ``--allow`` list)."""
+
+    code = 29
+
+
 class NeedsAttention(TokenVaultError):
     """Exit 30: ``status --check`` found a profile that needs attention (not a ``token`` outcome)."""
 
@@ -187,7 +193,7 @@ BY_EXIT_CODE: dict[int, type[TokenVaultError]] = {
         UnexpectedFailure, KeyMissing, WrongKey, VaultUnreadable, VaultVersionUnsupported, UnsafePermissions,
         ProfileMissing, FileExists, FileOperationFailed, LockTimeout, InvalidTokenInput, ReauthenticationRequired,
         ClientRejected, Misconfigured, TemporarilyUnavailable, SealFailed, StaleImport, SignInIncomplete,
-        DatabaseRefused, RolledBack, NeedsAttention, AuditFindings, UsageError, CannotRun, NotInstalled,
+        DatabaseRefused, RolledBack, AgentRefused, NeedsAttention, AuditFindings, UsageError, CannotRun, NotInstalled,
     )
     if cls.code is not None
 }

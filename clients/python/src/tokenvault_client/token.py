@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import subprocess
 from collections.abc import Mapping, Sequence
 
@@ -92,6 +93,85 @@ def _result(profile: str, rejected: Hidden | None, returncode: int, stdout: byte
     return token
 
 
+#: The variable that names ``tokenvault agent``'s socket; when set, tokens come from the agent.
+AGENT_SOCKET_VARIABLE = "TOKENVAULT_AGENT_SOCK"
+#: The agent's protocol (README, "Separating the app from the key").
+AGENT_PROTOCOL = "tokenvault-agent/1"
+#: The longest answer line the agent sends.
+AGENT_ANSWER_LIMIT = 64 * 1024 + 64
+
+
+def _agent_socket(env: Mapping[str, str] | None) -> str | None:
+    path = (os.environ if env is None else env).get(AGENT_SOCKET_VARIABLE)
+    return path or None
+
+
+def _agent_request(profile: str, rejected: Hidden | None) -> bytes:
+    if rejected is None:
+        return ("%s token %s\n" % (AGENT_PROTOCOL, profile)).encode("utf-8")
+    return ("%s rejected %s %s\n" % (AGENT_PROTOCOL, profile, rejected.reveal())).encode("utf-8")
+
+
+def _agent_unreachable(profile: str, path: str, cause: str) -> TokenVaultError:
+    return error_for_exit(profile, 23, "no tokenvault agent answers on %s: %s" % (path, cause))
+
+
+def _agent_answer(profile: str, path: str, answer: bytes) -> Hidden:
+    if not answer.endswith(b"\n"):
+        raise _agent_unreachable(profile, path, "the agent closed the connection before answering")
+    line = answer[:-1].decode("utf-8", errors="replace")
+    if line.startswith("ok ") and len(line) > 3 and not any(c.isspace() for c in line[3:]):
+        LOG.debug("tokenvault agent %s: got a token", profile)
+        return Hidden(line[3:])
+    code, _, message = line.removeprefix("error ").partition(" ")
+    if not line.startswith("error ") or not code.isdigit():
+        raise UnexpectedOutput(profile, "the agent on %s answered something that is not %s" % (path, AGENT_PROTOCOL))
+    error = error_for_exit(profile, int(code), message[:MAX_MESSAGE])
+    LOG.debug("tokenvault agent %s: error %s (%s)", profile, code, type(error).__name__)
+    raise error
+
+
+def agent_fetch(profile: str, rejected: Hidden | None, path: str, timeout: float) -> Hidden:
+    """One request to ``tokenvault agent`` at ``path``: the token, or the exception of its code."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(timeout)
+            connection.connect(path)
+            connection.sendall(_agent_request(profile, rejected))
+            answer = b""
+            while not answer.endswith(b"\n") and len(answer) < AGENT_ANSWER_LIMIT:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+    except socket.timeout:
+        raise Timeout(profile, "no answer from the agent on %s within %g s" % (path, timeout)) from None
+    except OSError as error:
+        raise _agent_unreachable(profile, path, error.strerror or type(error).__name__) from None
+    return _agent_answer(profile, path, answer)
+
+
+async def async_agent_fetch(profile: str, rejected: Hidden | None, path: str, timeout: float) -> Hidden:
+    """:func:`agent_fetch` for asyncio."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(path, limit=AGENT_ANSWER_LIMIT), timeout)
+    except asyncio.TimeoutError:
+        raise Timeout(profile, "no answer from the agent on %s within %g s" % (path, timeout)) from None
+    except OSError as error:
+        raise _agent_unreachable(profile, path, error.strerror or type(error).__name__) from None
+    try:
+        writer.write(_agent_request(profile, rejected))
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.readline(), timeout)
+    except asyncio.TimeoutError:
+        raise Timeout(profile, "no answer from the agent on %s within %g s" % (path, timeout)) from None
+    except (OSError, ValueError) as error:
+        raise _agent_unreachable(profile, path, str(error) or type(error).__name__) from None
+    finally:
+        writer.close()
+    return _agent_answer(profile, path, answer)
+
+
 def _start_error(profile: str, argv: list[str], error: OSError) -> TokenVaultError:
     if isinstance(error, FileNotFoundError):
         return NotInstalled(profile, "%s: not found; install tokenvault or pass command=" % argv[0])
@@ -112,7 +192,9 @@ def access_token(
 ) -> str:
     """A valid access token for ``profile``, refreshed first when it is due.
 
-    Runs ``tokenvault token PROFILE``. After the MCP server answered 401 to a token, pass that
+    Runs ``tokenvault token PROFILE``; when TOKENVAULT_AGENT_SOCK is set (in ``env``, else in this
+    process's environment), asks ``tokenvault agent`` on that socket instead (``command``,
+    ``vault`` and ``keyfile`` are then not used; the exit codes are the same). After the MCP server answered 401 to a token, pass that
     token as ``rejected``: it goes to tokenvault on stdin (``--rejected``), never on the command
     line, and tokenvault returns the token another process already put in its place or refreshes
     once. Retry a request once with the new token, never in a loop.
@@ -143,6 +225,9 @@ def fetch(profile: str, rejected: Hidden | None, *, timeout: float, command: Com
           vault: str | os.PathLike[str] | None, keyfile: str | os.PathLike[str] | None,
           env: Mapping[str, str] | None) -> Hidden:
     """:func:`access_token` with the tokens kept in :class:`Hidden`."""
+    agent = _agent_socket(env)
+    if agent is not None:
+        return agent_fetch(profile, rejected, agent, timeout)
     argv = _argv(profile, rejected, command, vault, keyfile)
     try:
         process = subprocess.Popen(
@@ -191,6 +276,9 @@ async def async_fetch(profile: str, rejected: Hidden | None, *, timeout: float, 
                       vault: str | os.PathLike[str] | None, keyfile: str | os.PathLike[str] | None,
                       env: Mapping[str, str] | None) -> Hidden:
     """:func:`async_access_token` with the tokens kept in :class:`Hidden`."""
+    agent = _agent_socket(env)
+    if agent is not None:
+        return await async_agent_fetch(profile, rejected, agent, timeout)
     argv = _argv(profile, rejected, command, vault, keyfile)
     try:
         process = await asyncio.create_subprocess_exec(
