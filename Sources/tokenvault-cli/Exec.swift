@@ -47,6 +47,7 @@ struct Exec: AsyncParsableCommand, DocumentedCommand {
     func run() async throws {
         let token: String
         if let socket = AgentClient.socketFromEnvironment {
+            options.selection.warnIgnoredForAgent()
             token = try AgentClient.token(for: profile, socket: socket).unsafeStringValue()
         } else {
             let tokens = try options.tokenManager()

@@ -45,6 +45,7 @@ struct Token: AsyncParsableCommand, DocumentedCommand {
     @MainActor
     static func printToken(for profile: String, rejected: Bool, from selection: VaultSelection) async throws {
         if let socket = AgentClient.socketFromEnvironment {
+            selection.warnIgnoredForAgent()
             let rejectedToken = rejected ? try rejectedTokenFromStandardInput() : nil
             let token = try AgentClient.token(for: profile, rejected: rejectedToken, socket: socket)
             token.withUnsafeBytes { Output.writeLine($0) }

@@ -56,6 +56,15 @@ struct VaultSelection {
     var keyfile: String?
     var keyDescriptor: Int32?
 
+    /// When the agent answers instead (TOKENVAULT_AGENT_SOCK), the vault and key it was given
+    /// are its own: says so of each flag given here, rather than ignore it in silence.
+    func warnIgnoredForAgent() {
+        let given = [("--vault", vault != nil), ("--keyfile", keyfile != nil), ("--key-fd", keyDescriptor != nil)]
+        for (flag, isGiven) in given where isGiven {
+            Reporter.warning("\(flag) ignored: TOKENVAULT_AGENT_SOCK is set, and the agent uses its own vault and key")
+        }
+    }
+
     /// The library's configuration for these choices, logging through the command's logger
     /// (warnings in the command's own voice, the rest only with TOKENVAULT_LOG_LEVEL).
     func configuration() throws -> VaultConfiguration {

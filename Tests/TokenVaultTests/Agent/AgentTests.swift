@@ -52,6 +52,16 @@ struct AgentTests {
         #expect(result.stdout == "\(secretMarker)-access-admin\n")
     }
 
+    @Test("--vault, --keyfile and --key-fd are not ignored in silence when the agent answers")
+    func flagsIgnoredForAgent() throws {
+        let agent = try RunningAgent(try sandbox(), allow: ["\(geteuid()):readonly"])
+        let result = try agent.client(["token", "readonly", "--vault", "/nonexistent/other.vault", "--keyfile", "/nonexistent/key"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(secretMarker)-access-readonly\n")
+        #expect(result.stderr.contains("--vault ignored: TOKENVAULT_AGENT_SOCK is set, and the agent uses its own vault and key"), "\(result.stderr)")
+        #expect(result.stderr.contains("--keyfile ignored: TOKENVAULT_AGENT_SOCK is set"), "\(result.stderr)")
+    }
+
     @Test("exec puts the agent's token in the command's environment, without a key")
     func exec() throws {
         let agent = try RunningAgent(try sandbox(), allow: ["\(geteuid()):readonly"])
