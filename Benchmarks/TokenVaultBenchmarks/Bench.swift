@@ -214,6 +214,8 @@ struct Bench {
             figures += try await postgresFigures(options, address: address, filePair: pair, age: age, endpoint: endpoint, roundTrip: roundTrips.median)
         }
 
+        figures += try agentFigures(options, age: age)
+
         let machine = Machine(benchFolder: options.folder)
         var out: [String] = []
         out.append("TokenVault benchmarks, \(machine.date)\(options.quick ? " (--quick: counts cut to a tenth, not for quoting)" : "")")
