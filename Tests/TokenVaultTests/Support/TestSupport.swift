@@ -54,19 +54,41 @@ func builtExecutable(_ name: String) -> String {
 let sourceTree = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+/// Whether Foundation's `Process.run()` failed with ETXTBSY (it wraps the errno in a Cocoa error).
+private func textFileBusy(_ error: Error) -> Bool {
+    let error = error as NSError
+    let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
+    return error.code == Int(ETXTBSY) || underlying?.code == Int(ETXTBSY)
+}
+
 /// Runs a process to completion and collects its output.
 func runProcess(
     _ executable: String, _ arguments: [String], environment: [String: String], stdin: String? = nil
 ) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = environment
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
+    var attempt = 0
+    var process: Process
+    var pipes: (out: Pipe, err: Pipe, input: Pipe)
+    while true {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        pipes = (Pipe(), Pipe(), Pipe())
+        process.standardOutput = pipes.out
+        process.standardError = pipes.err
+        process.standardInput = pipes.input
+        do {
+            try process.run()
+            break
+        } catch where attempt < 50 && textFileBusy(error) {
+            // A file a test has just written (a copied executable, a script) is busy while a
+            // child forked meanwhile by another test still holds its write descriptor, until
+            // that child's exec closes it: wait for that, as a shell would have to.
+            attempt += 1
+            usleep(20_000)
+        }
+    }
+    let (out, err, input) = pipes
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
     // Read both pipes concurrently so a chatty child never blocks on a full pipe.
