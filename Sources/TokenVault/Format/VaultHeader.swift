@@ -26,7 +26,7 @@ struct VaultHeader: Equatable {
     init(parsing file: UnsafeRawBufferPointer) throws(VaultFormatError) {
         try Self.check(start: file, size: file.count)
         keyID = KeyID(bytes: Array(file[12..<20]))
-        generation = file[20..<28].reduce(0) { $0 << 8 | UInt64($1) }
+        generation = Self.generation(of: file)
         nonce = Array(file[28..<52])
     }
 
@@ -38,6 +38,12 @@ struct VaultHeader: Equatable {
         guard start[10] == version else { throw .unsupportedVersion(start[10]) }
         guard start[11] == 0 else { throw .unknownFlags(start[11]) }
         guard size >= byteCount + SecretBox.tagByteCount + VaultPayload.blockSize else { throw .truncated(size: size) }
+    }
+
+    /// The generation field of a sealed vault's first `byteCount` bytes (a caller has checked
+    /// there are that many), unauthenticated until the vault is opened.
+    static func generation<Bytes: Collection<UInt8>>(of sealed: Bytes) -> UInt64 where Bytes.Index == Int {
+        sealed[sealed.startIndex + 20..<sealed.startIndex + 28].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     var encoded: [UInt8] {

@@ -36,7 +36,7 @@ extension VaultStore {
         return try withExtendedLifetime(lock) { () throws(VaultError) -> CopyOutcome in
             backend.prepareForWrite()
             let target = try backend.readSealed()
-            let targetGeneration = target.map { Self.generation(of: $0.bytes) }
+            let targetGeneration = target.map { VaultHeader.generation(of: $0.bytes) }
             guard let targetGeneration, targetGeneration >= snapshot.generation else {
                 cache.keep(nil)
                 _ = try backend.replace(with: sealed.bytes, expected: target?.version)
@@ -71,11 +71,5 @@ extension VaultStore {
                 generation: targetGeneration + 1, exactBytes: false, rolledBack: marked
             )
         }
-    }
-
-    /// The generation in a sealed vault's header (bytes 20-27, big-endian), which the backend has
-    /// already checked is long enough. Not authenticated until the bytes are opened.
-    private static func generation(of bytes: [UInt8]) -> UInt64 {
-        bytes[20..<28].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 }

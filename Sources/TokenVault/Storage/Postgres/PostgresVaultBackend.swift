@@ -86,7 +86,7 @@ struct PostgresVaultBackend: SealedVaultBackend {
 
     func replace(with bytes: [UInt8], expected: VaultVersion?) throws(VaultError) -> VaultVersion? {
         guard bytes.count >= VaultHeader.byteCount else { throw .unwritable(path: description, .truncated(size: bytes.count)) }
-        let generation = bytes[20..<28].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let generation = VaultHeader.generation(of: bytes)
         guard generation <= UInt64(Int64.max) else { throw .unwritable(path: description, .lastGeneration) }
         let rows: PostgresConnection.Rows
         switch expected?.origin {
