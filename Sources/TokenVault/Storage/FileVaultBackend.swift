@@ -191,31 +191,16 @@ struct FileVaultBackend: SealedVaultBackend {
             location.lockPath, .readOnly, options: [.noFollow, .closeOnExec, .nonBlocking]
         ) else { return nil }
         defer { try? descriptor.close() }
-        var text = [UInt8](repeating: 0, count: Self.generationRecordLength)
-        guard let count = try? text.withUnsafeMutableBytes({ try descriptor.read(fromAbsoluteOffset: 0, into: $0) }),
-              count == Self.generationRecordLength, text.last == UInt8(ascii: "\n") else { return nil }
-        var value: UInt64 = 0
-        for digit in text.dropLast() {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
-            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
-            let (sum, carry) = times.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
-            guard !overflow, !carry else { return nil }
-            value = sum
-        }
-        return value
+        return LockFileRecord.read(from: descriptor)
     }
-
-    private static let generationRecordLength = 21
 
     /// Not synced: after a power loss the record may be older than the vault, which only loses a
     /// warning.
     func recordGeneration(_ generation: UInt64) {
-        let digits = String(generation)
-        let text = String(repeating: "0", count: Self.generationRecordLength - 1 - digits.count) + digits + "\n"
         do {
             let descriptor = try FileDescriptor.open(location.lockPath, .writeOnly, options: [.noFollow, .closeOnExec])
             defer { try? descriptor.close() }
-            _ = try Array(text.utf8).withUnsafeBytes { try descriptor.write(toAbsoluteOffset: 0, $0) }
+            _ = try LockFileRecord.encode(generation).withUnsafeBytes { try descriptor.write(toAbsoluteOffset: 0, $0) }
         } catch {
             logger.notice("could not record the vault's generation", metadata: ["path": "\(location.lockPath)", "error": "\(error)"])
         }

@@ -35,23 +35,13 @@ final class RefreshFileLock: VaultLock {
         writeRecord(nil)
     }
 
-    private static let recordLength = 21
-
     private func readRecord() -> Double? {
-        var text = [UInt8](repeating: 0, count: Self.recordLength)
-        guard let count = try? text.withUnsafeMutableBytes({ try lock.descriptor.read(fromAbsoluteOffset: 0, into: $0) }),
-              count == Self.recordLength, text.last == UInt8(ascii: "\n"),
-              let nanoseconds = UInt64(String(decoding: text.dropLast(), as: UTF8.self)) else { return nil }
-        return Double(nanoseconds) / 1e9
+        LockFileRecord.read(from: lock.descriptor).map { Double($0) / 1e9 }
     }
 
     /// Best effort: a record that cannot be written only loses the wait it would have caused.
     private func writeRecord(_ until: Double?) {
-        var bytes: [UInt8] = []
-        if let until {
-            let digits = String(UInt64(max(0, until) * 1e9))
-            bytes = Array((String(repeating: "0", count: Self.recordLength - 1 - digits.count) + digits + "\n").utf8)
-        }
+        let bytes = until.map { LockFileRecord.encode(UInt64(max(0, $0) * 1e9)) } ?? []
         _ = try? bytes.withUnsafeBytes { try lock.descriptor.write(toAbsoluteOffset: 0, $0) }
         _ = try? lock.descriptor.resize(to: Int64(bytes.count))
     }
