@@ -22,13 +22,15 @@ struct RefreshEngine: Sendable {
     func refresh(_ name: String, reason: RefreshReason) throws -> TokenProfile {
         // While another process holds the lock, a waiter that polls for it (a PostgreSQL lease)
         // adopts that process's refresh as soon as it is sealed, rather than take the lock in
-        // turn only to find it: the vault is opened again only when its version has changed.
-        var checked = store.currentVersion()
+        // turn only to find it: the vault is opened at the first wait, then again only when its
+        // version has changed. A refresh that takes the lock at once asks nothing of this.
+        var checked: VaultVersion?
+        var looked = false
         var adopted: TokenProfile?
         let refreshedMeanwhile = {
             let version = store.currentVersion()
-            guard version != checked else { return false }
-            checked = version
+            guard !looked || version != checked else { return false }
+            (looked, checked) = (true, version)
             adopted = try? adoptable(name, reason: reason)
             return adopted != nil
         }
