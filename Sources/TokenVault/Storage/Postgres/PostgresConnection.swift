@@ -110,17 +110,17 @@ final class PostgresConnection: Sendable {
     private func execute(
         _ sql: String, _ parameters: [Parameter], on pointer: OpaquePointer, api: UnsafePointer<tokenvault_pg_api>
     ) throws(DatabaseFailure) -> Rows {
-        var buffers: [[CChar]] = []
+        var buffers: [[UInt8]] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
         for parameter in parameters {
             switch parameter {
             case .text(let text):
-                buffers.append(Array(text.utf8CString))
+                buffers.append(Array(text.utf8) + [0])
                 lengths.append(0)
                 formats.append(0)
             case .bytes(let bytes):
-                buffers.append(bytes.map { CChar(bitPattern: $0) })
+                buffers.append(bytes)
                 lengths.append(Int32(bytes.count))
                 formats.append(1)
             }
@@ -184,19 +184,21 @@ enum PostgresLibrary {
 }
 
 private func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result) -> Result {
-    withPointers(to: strings.map { Array($0.utf8CString) }, body)
+    withPointers(to: strings.map { Array($0.utf8) + [0] }, body)
 }
 
-/// `body` with a NULL-terminated array of pointers to each buffer, valid for the call.
-private func withPointers<Result>(to buffers: [[CChar]], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result) -> Result {
+/// `body` with a NULL-terminated array of pointers to each buffer, valid for the call. Each buffer
+/// is copied once into memory of its own, since `withUnsafeBufferPointer` scopes cannot be held
+/// open for a variable number of arrays.
+private func withPointers<Result>(to buffers: [[UInt8]], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result) -> Result {
     var pointers: [UnsafePointer<CChar>?] = []
-    var copies: [UnsafeMutablePointer<CChar>] = []
+    var copies: [UnsafeMutableRawBufferPointer] = []
     defer { copies.forEach { $0.deallocate() } }
     for buffer in buffers {
-        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(buffer.count, 1))
-        copy.initialize(from: buffer, count: buffer.count)
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(buffer.count, 1), alignment: 1)
+        buffer.withUnsafeBytes { copy.copyMemory(from: $0) }
         copies.append(copy)
-        pointers.append(UnsafePointer(copy))
+        pointers.append(UnsafePointer(copy.baseAddress!.assumingMemoryBound(to: CChar.self)))
     }
     pointers.append(nil)
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
