@@ -47,11 +47,8 @@ final class MCPServer: @unchecked Sendable {
     }
 
     func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<50 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        guard let process else { return }
+        OAuthServer.stop(process)
         self.process = nil
     }
 

@@ -67,12 +67,18 @@ final class OAuthServer: @unchecked Sendable {
     }
 
     func stop() {
-        guard let process, process.isRunning else { return }
+        guard let process else { return }
+        Self.stop(process)
+        self.process = nil
+    }
+
+    /// Ends a test server (this one, the MCP server): SIGTERM, then SIGKILL after 5 s.
+    static func stop(_ process: Process) {
+        guard process.isRunning else { return }
         process.terminate()
         for _ in 0..<50 where process.isRunning { usleep(100_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        self.process = nil
     }
 
     enum ServerError: Error { case didNotStart(String), badReply(String) }
