@@ -58,7 +58,8 @@ public enum AgentClient {
         let rest = String(decoding: line[6...], as: UTF8.self)
         let parts = rest.split(separator: " ", maxSplits: 1)
         guard let first = parts.first, let code = Int32(first) else { throw .malformedAnswer(path: path) }
-        throw .answered(code: code, message: parts.count > 1 ? String(parts[1]) : "the agent refused")
+        // Whatever listens on the socket wrote this: it reaches a terminal only cleaned.
+        throw .answered(code: code, message: parts.count > 1 ? PrintableText.clean(String(parts[1])) : "the agent refused")
     }
 
     /// A connection to the socket at `path`, with send and receive limits of `timeout` seconds.
